@@ -79,6 +79,11 @@ type Tx interface {
 	// tags. ErrNotFound when absent or already deleted.
 	ActionTypeMarkDeleted(ctx context.Context, scope core.Scope, id core.ActionTypeID, at time.Time) error
 
+	// ActionTypeRestore marks a deleted action type live again, for the one
+	// way a deleted id comes back: re-creating it identically (J-1.2).
+	// ErrNotFound when absent or live.
+	ActionTypeRestore(ctx context.Context, scope core.Scope, id core.ActionTypeID, at time.Time) error
+
 	// TagPut sets tags on a resource, replacing values of existing keys.
 	TagPut(ctx context.Context, scope core.Scope, arn string, tags map[string]string) error
 	// TagDelete removes the named keys of a resource; absent keys are ignored.

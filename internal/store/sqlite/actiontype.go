@@ -40,6 +40,12 @@ func (q queries) ActionTypeMarkDeleted(ctx context.Context, scope core.Scope, id
 	return interpretError(err)
 }
 
+func (q queries) ActionTypeRestore(ctx context.Context, scope core.Scope, id core.ActionTypeID, at time.Time) error {
+	res, err := q.db.ExecContext(ctx, `UPDATE action_types SET deleted = FALSE, updated_at = ?
+		WHERE `+actionTypeKey+` AND deleted`, append([]any{millis(at)}, keyArgs(scope, id)...)...)
+	return affectedOne(res, err, store.ErrNotFound)
+}
+
 const actionTypeColumns = `owner, category, provider, version, definition, deleted, created_at, updated_at`
 
 func scanActionType(scope core.Scope, row interface{ Scan(...any) error }) (*core.ActionType, error) {

@@ -147,6 +147,12 @@ func exerciseActionType(t *testing.T, newStore func(t *testing.T) store.Store) {
 	if err != nil || !got.Deleted {
 		t.Fatalf("deleted = %+v, %v", got, err)
 	}
+	mustTx(t, s, func(tx store.Tx) error { return tx.ActionTypeRestore(ctx, scopeA, id, t0) })
+	wantErr(t, inTx(t, s, func(tx store.Tx) error { return tx.ActionTypeRestore(ctx, scopeA, id, t0) }), store.ErrNotFound)
+	if got, err := s.ActionTypeGet(ctx, scopeA, id); err != nil || got.Deleted {
+		t.Fatalf("restored = %+v, %v", got, err)
+	}
+	mustTx(t, s, func(tx store.Tx) error { return tx.ActionTypeMarkDeleted(ctx, scopeA, id, t0) })
 
 	id2 := id
 	id2.Version = "2"
