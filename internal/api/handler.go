@@ -1,0 +1,182 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/sigv4"
+	"github.com/sluice-cd/sluice/internal/wire"
+)
+
+const (
+	contentType  = "application/x-amz-json-1.1"
+	targetHeader = "X-Amz-Target"
+	targetPrefix = "CodePipeline_20150709."
+	// signingName is the service name a CodePipeline signature is scoped to.
+	signingName = "codepipeline"
+	// MaxBodyBytes caps a request body. A pipeline declaration is the
+	// largest input: 50 stages of 50 actions with their configuration.
+	MaxBodyBytes = 8 << 20
+)
+
+// Operation serves one operation of the API. in is the decoded input, a
+// pointer to the operation's wire input shape, already validated.
+type Operation func(ctx context.Context, in wire.Validatable) (any, error)
+
+// Op adapts a typed service method to an Operation.
+func Op[I, O any](fn func(context.Context, *I) (*O, error)) Operation {
+	return func(ctx context.Context, in wire.Validatable) (any, error) {
+		typed, ok := any(in).(*I)
+		if !ok {
+			return nil, fmt.Errorf("operation input is %T", in)
+		}
+		return fn(ctx, typed)
+	}
+}
+
+// Handler serves the CodePipeline API and the health check.
+type Handler struct {
+	Verifier   *sigv4.Verifier
+	Operations map[string]Operation
+	Log        *slog.Logger
+}
+
+// New returns the http.Handler of the whole API with its middleware.
+func (h *Handler) New() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("POST /", h.serveAPI)
+	return withRequestID(withRecover(h.Log)(mux))
+}
+
+func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request) {
+	op, name, err := h.operation(r)
+	if err != nil {
+		writeError(w, r, h.Log, err)
+		return
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		writeError(w, r, h.Log, err)
+		return
+	}
+	ctx, err := h.authenticate(r, body)
+	if err != nil {
+		writeError(w, r, h.Log, err)
+		return
+	}
+	out, err := h.call(ctx, name, op, body)
+	if err != nil {
+		writeError(w, r, h.Log, err)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	_, _ = w.Write(out)
+}
+
+// operation finds the operation an X-Amz-Target names.
+func (h *Handler) operation(r *http.Request) (Operation, string, error) {
+	target := r.Header.Get(targetHeader)
+	name, ok := strings.CutPrefix(target, targetPrefix)
+	if !ok || name == "" {
+		return nil, "", core.Errorf(core.UnknownOperation, "Unknown operation %q: X-Amz-Target must be %s<Operation>", target, targetPrefix)
+	}
+	if _, modeled := wire.Operations[name]; !modeled {
+		return nil, "", core.Errorf(core.UnknownOperation, "Unknown operation %q", name)
+	}
+	op, ok := h.Operations[name]
+	if !ok {
+		return nil, "", core.Errorf(core.NotImplemented,
+			"%s is part of the CodePipeline API but this version of Sluice does not serve it yet", name)
+	}
+	return op, name, nil
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, core.Errorf(core.Serialization, "Request body is larger than %d bytes", MaxBodyBytes)
+	}
+	if err != nil {
+		return nil, core.Errorf(core.Serialization, "Could not read the request body")
+	}
+	return body, nil
+}
+
+// authenticate verifies the signature and puts the caller's scope in the
+// request context.
+func (h *Handler) authenticate(r *http.Request, body []byte) (context.Context, error) {
+	id, err := h.Verifier.Verify(r.Context(), r, body)
+	if err != nil {
+		return nil, err
+	}
+	if id.Service != signingName {
+		return nil, core.Errorf(core.InvalidSignature, "Credential should be scoped to correct service: '%s'.", signingName)
+	}
+	return core.WithScope(r.Context(), core.Scope{Account: id.Account, Region: id.Region}), nil
+}
+
+// call decodes and validates the input, runs the operation and encodes its
+// output.
+func (h *Handler) call(ctx context.Context, name string, op Operation, body []byte) ([]byte, error) {
+	in := wire.Operations[name].NewInput()
+	if err := decode(body, in); err != nil {
+		return nil, err
+	}
+	if err := wire.Validate(in); err != nil {
+		return nil, core.Errorf(core.Validation, "%s", err.Error())
+	}
+	out, err := op(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if out == nil || wire.Operations[name].UnitOutput {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(out)
+}
+
+// decode reads a JSON object into in. An empty body is an empty object, as
+// the protocol requires; anything that is not one object of the right
+// member types is a SerializationException.
+func decode(body []byte, in any) error {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
+		return nil
+	}
+	if trimmed[0] != '{' {
+		return core.Errorf(core.Serialization, "Request body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if err := dec.Decode(in); err != nil {
+		return core.Errorf(core.Serialization, "%s", describeDecodeError(err))
+	}
+	if dec.More() {
+		return core.Errorf(core.Serialization, "Request body has data after the JSON object")
+	}
+	return nil
+}
+
+func describeDecodeError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return fmt.Sprintf("Value of %s has the wrong type: expected %s, got a JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
+	}
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) {
+		return fmt.Sprintf("Request body is not valid JSON (at byte %d)", syntaxErr.Offset)
+	}
+	return "Request body could not be read as the operation's input"
+}
