@@ -1,0 +1,61 @@
+// Package catalog serves the definition half of the CodePipeline API: what
+// is declared rather than what runs. It holds pipelines and their versions,
+// custom action types beside the built-in catalogue, tags and webhooks.
+//
+// Its methods take and return the wire shapes of the operations: those
+// shapes are CodePipeline's own vocabulary for declarations, so a second
+// copy of them would only add conversions. Storage speaks core records with
+// the declarations as JSON documents.
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/store"
+)
+
+// Quotas of CodePipeline that Sluice keeps (behaviour §11).
+const (
+	maxPipelines   = 1000
+	maxWebhooks    = 300
+	maxCustomTypes = 50
+	maxTags        = 50
+)
+
+// Service implements the definition operations.
+type Service struct {
+	Store store.Store
+	Clock core.Clock
+	// PublicURL is the base URL webhook URLs are issued under.
+	PublicURL string
+}
+
+// scope returns the caller's scope, which the API layer always sets.
+func scope(ctx context.Context) (core.Scope, error) {
+	s, ok := core.ScopeFrom(ctx)
+	if !ok {
+		return core.Scope{}, errors.New("catalog: request without a scope")
+	}
+	return s, nil
+}
+
+// conflict maps a store conflict to the modeled concurrent-modification
+// error and passes anything else on.
+func conflict(err error, what string) error {
+	if errors.Is(err, store.ErrConflict) {
+		return core.Errorf(core.ConcurrentModification, "%s was changed by another request; try again", what)
+	}
+	return err
+}
+
+// wrap adds context to internal errors without touching *core.Error values.
+func wrap(err error, format string, args ...any) error {
+	var ce *core.Error
+	if err == nil || errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
