@@ -1,0 +1,14 @@
+// Package sigv4 verifies AWS Signature Version 4 on incoming requests, in
+// both the Authorization header form and the presigned query form, for every
+// service Sluice speaks (codepipeline, s3).
+//
+// Verification recomputes the signature from the client's own SignedHeaders
+// list rather than from all headers of the request, because clients differ in
+// which headers they sign (the aws-sdk-go-v2 signer skips User-Agent and
+// Expect, Java SDK v1 signs them). Only the standard library's crypto is used.
+//
+// Every failure the client can act on is a *core.Error whose code is one of
+// core.MissingAuthenticationToken, core.IncompleteSignature,
+// core.InvalidSignature, core.UnrecognizedClient or ExpiredToken. Anything
+// else (a failing credential store) is an internal error.
+package sigv4
