@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/sigv4"
 )
 
 // statusOf is the HTTP status of each code that is not a plain 400.
@@ -15,7 +16,7 @@ var statusOf = map[core.Code]int{
 	core.InvalidSignature:           http.StatusForbidden,
 	core.UnrecognizedClient:         http.StatusForbidden,
 	core.AccessDenied:               http.StatusForbidden,
-	"ExpiredTokenException":         http.StatusForbidden,
+	sigv4.ExpiredToken:              http.StatusForbidden,
 	core.Internal:                   http.StatusInternalServerError,
 }
 
