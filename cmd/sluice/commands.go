@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "sluice",
+		Short:         "A self-hosted server that speaks the AWS CodePipeline API and runs pipelines",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newServeCommand(), newVersionCommand(), newBenchCommand())
+	return root
+}
+
+func newVersionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), "sluice", version)
+		},
+	}
+}
+
+func newServeCommand() *cobra.Command {
+	cfg := DefaultConfig()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the CodePipeline API",
+		Long: `Serve the CodePipeline API on one port, keeping all state under the data directory.
+
+Every flag can also be set by an environment variable; a flag given on the
+command line wins:
+  --listen            SLUICE_LISTEN             (default 127.0.0.1:4747)
+  --data-dir          SLUICE_DATA_DIR           (default ./.sluice)
+  --credentials-file  SLUICE_CREDENTIALS_FILE
+  --public-url        SLUICE_PUBLIC_URL
+  --log-level         SLUICE_LOG_LEVEL          (debug, info, warn, error)
+One credential can also come from SLUICE_ACCESS_KEY_ID, SLUICE_SECRET_ACCESS_KEY
+and SLUICE_ACCOUNT_ID.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cfg.applyEnv(cmd.Flags(), os.LookupEnv); err != nil {
+				return err
+			}
+			log := newLogger(cfg.LogLevel)
+			m, err := Open(cmd.Context(), cfg, log)
+			if err != nil {
+				return err
+			}
+			log.Info("sluice serving", "url", m.URL(), "data_dir", cfg.DataDir, "version", version)
+			<-cmd.Context().Done()
+			log.Info("sluice shutting down")
+			return m.Close()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on")
+	f.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory that holds all state")
+	f.StringVar(&cfg.CredentialsFile, "credentials-file", cfg.CredentialsFile, "credentials file: verify SigV4 signatures against its keys")
+	f.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "base URL clients reach the server at (default http://<listen>)")
+	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")
+	return cmd
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Config is everything `sluice serve` can be told.
+type Config struct {
+	Listen          string
+	DataDir         string
+	CredentialsFile string
+	PublicURL       string
+	LogLevel        string
+	// One credential from the environment, beside or instead of the file.
+	AccessKeyID     string
+	SecretAccessKey string
+	AccountID       string
+}
+
+// DefaultConfig is the embedded default: loopback only, state in ./.sluice.
+func DefaultConfig() Config {
+	return Config{Listen: "127.0.0.1:4747", DataDir: ".sluice", LogLevel: "info"}
+}
+
+// envNames maps flags to the environment variables that can set them.
+var envNames = map[string]string{
+	"listen":           "SLUICE_LISTEN",
+	"data-dir":         "SLUICE_DATA_DIR",
+	"credentials-file": "SLUICE_CREDENTIALS_FILE",
+	"public-url":       "SLUICE_PUBLIC_URL",
+	"log-level":        "SLUICE_LOG_LEVEL",
+}
+
+// applyEnv sets every flag not given on the command line from its
+// environment variable, and reads the environment credential.
+func (c *Config) applyEnv(flags *pflag.FlagSet, lookup func(string) (string, bool)) error {
+	for flag, env := range envNames {
+		if v, ok := lookup(env); ok && !flags.Changed(flag) {
+			if err := flags.Set(flag, v); err != nil {
+				return fmt.Errorf("%s: %w", env, err)
+			}
+		}
+	}
+	c.AccessKeyID, _ = lookup("SLUICE_ACCESS_KEY_ID")
+	c.SecretAccessKey, _ = lookup("SLUICE_SECRET_ACCESS_KEY")
+	c.AccountID, _ = lookup("SLUICE_ACCOUNT_ID")
+	return nil
+}
+
+// hasCredentials tells whether signatures are to be verified.
+func (c *Config) hasCredentials() bool {
+	return c.CredentialsFile != "" || c.AccessKeyID != ""
+}
+
+// checkExposure refuses a non-loopback listen address without credentials:
+// the open mode accepts any signature, which is only safe on this machine.
+func (c *Config) checkExposure() error {
+	if c.hasCredentials() {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen %q: %w", c.Listen, err)
+	}
+	if isLoopback(host) {
+		return nil
+	}
+	return fmt.Errorf("refusing to listen on %s without credentials: anyone who can reach it could use it. "+
+		"Configure credentials (--credentials-file, or SLUICE_ACCESS_KEY_ID, SLUICE_SECRET_ACCESS_KEY and SLUICE_ACCOUNT_ID) "+
+		"or listen on a loopback address such as 127.0.0.1", c.Listen)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && addr.IsLoopback()
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sluice-cd/sluice/internal/api"
+	"github.com/sluice-cd/sluice/internal/catalog"
+	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/sigv4"
+	"github.com/sluice-cd/sluice/internal/store/sqlite"
+)
+
+// Main is a running server: the store, the services and the HTTP server,
+// wired from a Config. Tests start it on 127.0.0.1:0 with a temp data dir.
+type Main struct {
+	store  *sqlite.Store
+	server *api.Server
+}
+
+// Open builds and starts everything a Config describes. The server is
+// listening and ready when Open returns.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
+	if err := cfg.checkExposure(); err != nil {
+		return nil, err
+	}
+	verifier, err := newVerifier(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "sluice.db"))
+	if err != nil {
+		return nil, err
+	}
+	m := &Main{store: st}
+	cat := &catalog.Service{Store: st, Clock: core.SystemClock{}, PublicURL: cfg.PublicURL}
+	m.server, err = api.Listen(cfg.Listen, newHandler(verifier, cat, log), log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if cat.PublicURL == "" {
+		// Set before the first request can arrive that needs it: only
+		// webhooks use it, and the listener reports the port chosen.
+		cat.PublicURL = m.URL()
+	}
+	return m, nil
+}
+
+// newHandler is the HTTP handler of the whole API.
+func newHandler(verifier *sigv4.Verifier, cat *catalog.Service, log *slog.Logger) http.Handler {
+	h := &api.Handler{Verifier: verifier, Operations: operations(cat), Log: log}
+	return h.New()
+}
+
+// URL is the base URL the server answers on.
+func (m *Main) URL() string { return m.server.URL() }
+
+// Close stops serving, letting requests in flight finish, then closes the store.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return errors.Join(m.server.Close(ctx), m.store.Close())
+}
+
+// newVerifier verifies signatures against the configured credentials, or
+// runs open (any well-formed signature) when there are none.
+func newVerifier(cfg Config) (*sigv4.Verifier, error) {
+	if !cfg.hasCredentials() {
+		return &sigv4.Verifier{}, nil
+	}
+	creds := &sigv4.Static{}
+	if cfg.CredentialsFile != "" {
+		loaded, err := sigv4.LoadFile(cfg.CredentialsFile)
+		if err != nil {
+			return nil, err
+		}
+		creds = loaded
+	}
+	if cfg.AccessKeyID != "" {
+		err := creds.Add(sigv4.Credential{
+			AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, Account: cfg.AccountID,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("credential from the environment: %w", err)
+		}
+	}
+	return &sigv4.Verifier{Credentials: creds}, nil
+}
+
+// operations is the table of the operations this build serves. Operations
+// of the model missing here answer that Sluice does not serve them yet.
+func operations(cat *catalog.Service) map[string]api.Operation {
+	return map[string]api.Operation{
+		"CreatePipeline":                  api.Op(cat.CreatePipeline),
+		"GetPipeline":                     api.Op(cat.GetPipeline),
+		"UpdatePipeline":                  api.Op(cat.UpdatePipeline),
+		"DeletePipeline":                  api.Op(cat.DeletePipeline),
+		"ListPipelines":                   api.Op(cat.ListPipelines),
+		"TagResource":                     api.Op(cat.TagResource),
+		"UntagResource":                   api.Op(cat.UntagResource),
+		"ListTagsForResource":             api.Op(cat.ListTagsForResource),
+		"CreateCustomActionType":          api.Op(cat.CreateCustomActionType),
+		"DeleteCustomActionType":          api.Op(cat.DeleteCustomActionType),
+		"ListActionTypes":                 api.Op(cat.ListActionTypes),
+		"GetActionType":                   api.Op(cat.GetActionType),
+		"UpdateActionType":                api.Op(cat.UpdateActionType),
+		"PutWebhook":                      api.Op(cat.PutWebhook),
+		"ListWebhooks":                    api.Op(cat.ListWebhooks),
+		"DeleteWebhook":                   api.Op(cat.DeleteWebhook),
+		"RegisterWebhookWithThirdParty":   api.Op(cat.RegisterWebhookWithThirdParty),
+		"DeregisterWebhookWithThirdParty": api.Op(cat.DeregisterWebhookWithThirdParty),
+	}
+}
