@@ -15,7 +15,7 @@ func keyArgs(scope core.Scope, id core.ActionTypeID) []any {
 }
 
 func (q queries) ActionTypeCreate(ctx context.Context, t *core.ActionType) error {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO action_types
+	_, err := q.exec(ctx, `INSERT INTO action_types
 		(account, region, owner, category, provider, version, definition, deleted, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?)`,
 		append(keyArgs(t.Scope, t.ID), string(t.Definition), millis(t.Created), millis(t.Updated))...)
@@ -23,25 +23,25 @@ func (q queries) ActionTypeCreate(ctx context.Context, t *core.ActionType) error
 }
 
 func (q queries) ActionTypeUpdate(ctx context.Context, t *core.ActionType) error {
-	res, err := q.db.ExecContext(ctx, `UPDATE action_types SET definition = ?, updated_at = ?
+	res, err := q.exec(ctx, `UPDATE action_types SET definition = ?, updated_at = ?
 		WHERE `+actionTypeKey+` AND NOT deleted`,
 		append([]any{string(t.Definition), millis(t.Updated)}, keyArgs(t.Scope, t.ID)...)...)
 	return affectedOne(res, err, store.ErrNotFound)
 }
 
 func (q queries) ActionTypeMarkDeleted(ctx context.Context, scope core.Scope, id core.ActionTypeID, at time.Time) error {
-	res, err := q.db.ExecContext(ctx, `UPDATE action_types SET deleted = TRUE, updated_at = ?
+	res, err := q.exec(ctx, `UPDATE action_types SET deleted = TRUE, updated_at = ?
 		WHERE `+actionTypeKey+` AND NOT deleted`, append([]any{millis(at)}, keyArgs(scope, id)...)...)
 	if err := affectedOne(res, err, store.ErrNotFound); err != nil {
 		return err
 	}
-	_, err = q.db.ExecContext(ctx, `DELETE FROM tags WHERE account = ? AND region = ? AND arn = ?`,
+	_, err = q.exec(ctx, `DELETE FROM tags WHERE account = ? AND region = ? AND arn = ?`,
 		scope.Account, scope.Region, id.ARN(scope))
 	return interpretError(err)
 }
 
 func (q queries) ActionTypeRestore(ctx context.Context, scope core.Scope, id core.ActionTypeID, at time.Time) error {
-	res, err := q.db.ExecContext(ctx, `UPDATE action_types SET deleted = FALSE, updated_at = ?
+	res, err := q.exec(ctx, `UPDATE action_types SET deleted = FALSE, updated_at = ?
 		WHERE `+actionTypeKey+` AND deleted`, append([]any{millis(at)}, keyArgs(scope, id)...)...)
 	return affectedOne(res, err, store.ErrNotFound)
 }
@@ -62,13 +62,13 @@ func scanActionType(scope core.Scope, row interface{ Scan(...any) error }) (*cor
 }
 
 func (q queries) ActionTypeGet(ctx context.Context, scope core.Scope, id core.ActionTypeID) (*core.ActionType, error) {
-	row := q.db.QueryRowContext(ctx, `SELECT `+actionTypeColumns+` FROM action_types WHERE `+actionTypeKey,
+	row := q.queryRow(ctx, `SELECT `+actionTypeColumns+` FROM action_types WHERE `+actionTypeKey,
 		keyArgs(scope, id)...)
 	return scanActionType(scope, row)
 }
 
 func (q queries) ActionTypeList(ctx context.Context, scope core.Scope) ([]*core.ActionType, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT `+actionTypeColumns+` FROM action_types
+	rows, err := q.query(ctx, `SELECT `+actionTypeColumns+` FROM action_types
 		WHERE account = ? AND region = ? ORDER BY owner, category, provider, version`,
 		scope.Account, scope.Region)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 
 func (q queries) PipelineCreate(ctx context.Context, p *core.Pipeline) error {
 	var id int64
-	err := q.db.QueryRowContext(ctx, `INSERT INTO pipelines
+	err := q.queryRow(ctx, `INSERT INTO pipelines
 		(account, region, name, version, pipeline_type, execution_mode, created_at, updated_at)
 		VALUES (?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`,
 		p.Scope.Account, p.Scope.Region, p.Name, p.PipelineType, p.ExecutionMode,
@@ -21,7 +21,7 @@ func (q queries) PipelineCreate(ctx context.Context, p *core.Pipeline) error {
 }
 
 func (q queries) insertVersion(ctx context.Context, id int64, version int, p *core.Pipeline) error {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO pipeline_versions
+	_, err := q.exec(ctx, `INSERT INTO pipeline_versions
 		(pipeline_id, version, declaration, created_at) VALUES (?, ?, ?, ?)`,
 		id, version, string(p.Declaration), millis(p.Updated))
 	return interpretError(err)
@@ -29,7 +29,7 @@ func (q queries) insertVersion(ctx context.Context, id int64, version int, p *co
 
 func (q queries) PipelineAddVersion(ctx context.Context, p *core.Pipeline) error {
 	var id int64
-	err := q.db.QueryRowContext(ctx, `UPDATE pipelines
+	err := q.queryRow(ctx, `UPDATE pipelines
 		SET version = ?, pipeline_type = ?, execution_mode = ?, updated_at = ?
 		WHERE account = ? AND region = ? AND name = ? AND version = ? RETURNING id`,
 		p.Version, p.PipelineType, p.ExecutionMode, millis(p.Updated),
@@ -47,12 +47,12 @@ func (q queries) PipelineAddVersion(ctx context.Context, p *core.Pipeline) error
 }
 
 func (q queries) PipelineDelete(ctx context.Context, scope core.Scope, name string) error {
-	res, err := q.db.ExecContext(ctx, `DELETE FROM pipelines WHERE account = ? AND region = ? AND name = ?`,
+	res, err := q.exec(ctx, `DELETE FROM pipelines WHERE account = ? AND region = ? AND name = ?`,
 		scope.Account, scope.Region, name)
 	if err := affectedOne(res, err, store.ErrNotFound); err != nil {
 		return err
 	}
-	_, err = q.db.ExecContext(ctx, `DELETE FROM tags WHERE account = ? AND region = ? AND arn = ?`,
+	_, err = q.exec(ctx, `DELETE FROM tags WHERE account = ? AND region = ? AND arn = ?`,
 		scope.Account, scope.Region, scope.ARN(name))
 	return interpretError(err)
 }
@@ -63,7 +63,7 @@ func (q queries) PipelineGet(ctx context.Context, scope core.Scope, name string,
 	p := &core.Pipeline{Scope: scope}
 	var created, updated int64
 	var decl string
-	err := q.db.QueryRowContext(ctx, `SELECT `+pipelineColumns+`, v.version, v.declaration, v.created_at
+	err := q.queryRow(ctx, `SELECT `+pipelineColumns+`, v.version, v.declaration, v.created_at
 		FROM pipelines p JOIN pipeline_versions v ON v.pipeline_id = p.id
 		WHERE p.account = ? AND p.region = ? AND p.name = ?
 		AND v.version = CASE WHEN ? = 0 THEN p.version ELSE ? END`,
@@ -78,7 +78,7 @@ func (q queries) PipelineGet(ctx context.Context, scope core.Scope, name string,
 }
 
 func (q queries) PipelineList(ctx context.Context, scope core.Scope, page store.Page) ([]*core.Pipeline, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT `+pipelineColumns+`, p.version, p.updated_at
+	rows, err := q.query(ctx, `SELECT `+pipelineColumns+`, p.version, p.updated_at
 		FROM pipelines p WHERE p.account = ? AND p.region = ? AND p.name > ?
 		ORDER BY p.name LIMIT ?`, scope.Account, scope.Region, page.After, page.Limit)
 	if err != nil {
@@ -100,7 +100,7 @@ func (q queries) PipelineList(ctx context.Context, scope core.Scope, page store.
 
 func (q queries) PipelineCount(ctx context.Context, scope core.Scope) (int, error) {
 	var n int
-	err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pipelines WHERE account = ? AND region = ?`,
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM pipelines WHERE account = ? AND region = ?`,
 		scope.Account, scope.Region).Scan(&n)
 	return n, interpretError(err)
 }

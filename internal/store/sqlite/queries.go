@@ -3,19 +3,94 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 )
 
-// dbtx is what queries need of a pool or a transaction.
-type dbtx interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+// queries implements store.Tx over the reader pool, or over a transaction
+// when tx is set. Reads on the pool use statements prepared once and reused:
+// parsing SQL was a third of the cost of a read before. Statements in a
+// transaction run unprepared: the writer has one connection, which the
+// transaction holds, so nothing could be prepared beside it.
+type queries struct {
+	pool  *sql.DB
+	tx    *sql.Tx
+	stmts *stmtCache
 }
 
-// queries implements store.Tx over a pool or a transaction.
-type queries struct {
-	db dbtx
+// stmtCache holds the prepared statements of one pool.
+type stmtCache struct {
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+}
+
+func newStmtCache() *stmtCache { return &stmtCache{stmts: map[string]*sql.Stmt{}} }
+
+// prepared returns the pool's statement for query, preparing it on first use.
+func (q queries) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	c := q.stmts
+	c.mu.RLock()
+	s, ok := c.stmts[query]
+	c.mu.RUnlock()
+	if !ok {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if s, ok = c.stmts[query]; !ok {
+			var err error
+			if s, err = q.pool.PrepareContext(ctx, query); err != nil {
+				return nil, interpretError(err)
+			}
+			c.stmts[query] = s
+		}
+	}
+	return s, nil
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.stmts {
+		s.Close()
+	}
+	c.stmts = map[string]*sql.Stmt{}
+}
+
+func (q queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if q.tx != nil {
+		return q.tx.ExecContext(ctx, query, args...)
+	}
+	s, err := q.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+func (q queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if q.tx != nil {
+		return q.tx.QueryContext(ctx, query, args...)
+	}
+	s, err := q.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// errRow is a row whose statement could not be prepared.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+func (q queries) queryRow(ctx context.Context, query string, args ...any) interface{ Scan(...any) error } {
+	if q.tx != nil {
+		return q.tx.QueryRowContext(ctx, query, args...)
+	}
+	s, err := q.prepared(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return s.QueryRowContext(ctx, args...)
 }
 
 // Times are stored as Unix milliseconds: portable across drivers and exact

@@ -53,7 +53,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	reader.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	reader.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
-	return &Store{queries: queries{db: reader}, writer: writer}, nil
+	return &Store{
+		queries: queries{pool: reader, stmts: newStmtCache()},
+		writer:  writer,
+	}, nil
 }
 
 // openDB opens a pool with the pragmas every connection needs. WAL lets the
@@ -86,7 +89,8 @@ func openDB(path string, readOnly bool) (*sql.DB, error) {
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.queries.db.(*sql.DB).Close(), s.writer.Close())
+	s.stmts.close()
+	return errors.Join(s.pool.Close(), s.writer.Close())
 }
 
 // InTx runs fn in one immediate write transaction.
@@ -95,7 +99,7 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", interpretError(err))
 	}
-	if err := fn(queries{db: tx}); err != nil {
+	if err := fn(queries{tx: tx}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func (q queries) TagList(ctx context.Context, scope core.Scope, arn string) (map[string]string, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT key, value FROM tags
+	rows, err := q.query(ctx, `SELECT key, value FROM tags
 		WHERE account = ? AND region = ? AND arn = ? ORDER BY key`, scope.Account, scope.Region, arn)
 	if err != nil {
 		return nil, interpretError(err)
@@ -26,7 +26,7 @@ func (q queries) TagList(ctx context.Context, scope core.Scope, arn string) (map
 
 func (q queries) TagPut(ctx context.Context, scope core.Scope, arn string, tags map[string]string) error {
 	for k, v := range tags {
-		_, err := q.db.ExecContext(ctx, `INSERT INTO tags (account, region, arn, key, value)
+		_, err := q.exec(ctx, `INSERT INTO tags (account, region, arn, key, value)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, region, arn, key) DO UPDATE SET value = excluded.value`,
 			scope.Account, scope.Region, arn, k, v)
 		if err != nil {
@@ -38,7 +38,7 @@ func (q queries) TagPut(ctx context.Context, scope core.Scope, arn string, tags 
 
 func (q queries) TagDelete(ctx context.Context, scope core.Scope, arn string, keys []string) error {
 	for _, k := range keys {
-		_, err := q.db.ExecContext(ctx, `DELETE FROM tags WHERE account = ? AND region = ? AND arn = ? AND key = ?`,
+		_, err := q.exec(ctx, `DELETE FROM tags WHERE account = ? AND region = ? AND arn = ? AND key = ?`,
 			scope.Account, scope.Region, arn, k)
 		if err != nil {
 			return interpretError(err)

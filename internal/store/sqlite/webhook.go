@@ -8,7 +8,7 @@ import (
 )
 
 func (q queries) WebhookPut(ctx context.Context, w *core.Webhook) error {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO webhooks
+	_, err := q.exec(ctx, `INSERT INTO webhooks
 		(account, region, name, definition, url, registered, last_triggered, error_code, error_message, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account, region, name) DO UPDATE SET definition = excluded.definition,
@@ -20,12 +20,12 @@ func (q queries) WebhookPut(ctx context.Context, w *core.Webhook) error {
 }
 
 func (q queries) WebhookDelete(ctx context.Context, scope core.Scope, name string) error {
-	res, err := q.db.ExecContext(ctx, `DELETE FROM webhooks WHERE account = ? AND region = ? AND name = ?`,
+	res, err := q.exec(ctx, `DELETE FROM webhooks WHERE account = ? AND region = ? AND name = ?`,
 		scope.Account, scope.Region, name)
 	if err := affectedOne(res, err, store.ErrNotFound); err != nil {
 		return err
 	}
-	_, err = q.db.ExecContext(ctx, `DELETE FROM tags WHERE account = ? AND region = ? AND arn = ?`,
+	_, err = q.exec(ctx, `DELETE FROM tags WHERE account = ? AND region = ? AND arn = ?`,
 		scope.Account, scope.Region, scope.ARN("webhook:"+name))
 	return interpretError(err)
 }
@@ -45,13 +45,13 @@ func scanWebhook(scope core.Scope, row interface{ Scan(...any) error }) (*core.W
 }
 
 func (q queries) WebhookGet(ctx context.Context, scope core.Scope, name string) (*core.Webhook, error) {
-	row := q.db.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks
+	row := q.queryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks
 		WHERE account = ? AND region = ? AND name = ?`, scope.Account, scope.Region, name)
 	return scanWebhook(scope, row)
 }
 
 func (q queries) WebhookList(ctx context.Context, scope core.Scope, page store.Page) ([]*core.Webhook, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhooks
+	rows, err := q.query(ctx, `SELECT `+webhookColumns+` FROM webhooks
 		WHERE account = ? AND region = ? AND name > ? ORDER BY name LIMIT ?`,
 		scope.Account, scope.Region, page.After, page.Limit)
 	if err != nil {
