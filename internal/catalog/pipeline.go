@@ -20,7 +20,6 @@ func (s *Service) CreatePipeline(ctx context.Context, in *wire.CreatePipelineInp
 		return nil, err
 	}
 	decl := in.Pipeline
-	var out *wire.PipelineDeclaration
 	err = s.Store.InTx(ctx, func(tx store.Tx) error {
 		find, err := s.typeFinder(ctx, tx, sc)
 		if err != nil {
@@ -49,13 +48,13 @@ func (s *Service) CreatePipeline(ctx context.Context, in *wire.CreatePipelineInp
 		if err := tx.TagPut(ctx, sc, p.ARN(), tagsIn(in.Tags)); err != nil {
 			return err
 		}
-		out, err = masked(decl, find)
-		return err
+		maskSecrets(decl, find) // after record: the store keeps the secrets
+		return nil
 	})
 	if err != nil {
 		return nil, wrap(err, "create pipeline")
 	}
-	return &wire.CreatePipelineOutput{Pipeline: out, Tags: in.Tags}, nil
+	return &wire.CreatePipelineOutput{Pipeline: decl, Tags: in.Tags}, nil
 }
 
 // GetPipeline returns the latest or the asked version, secrets masked (S-3.10).
@@ -82,15 +81,15 @@ func (s *Service) GetPipeline(ctx context.Context, in *wire.GetPipelineInput) (*
 	if err != nil {
 		return nil, err
 	}
-	find, err := s.typeFinder(ctx, s.Store, sc)
-	if err != nil {
-		return nil, err
+	find := typeFinder(findBuiltin)
+	if usesCustomTypes(decl) {
+		// Only custom types are in the store; most pipelines need none.
+		if find, err = s.typeFinder(ctx, s.Store, sc); err != nil {
+			return nil, err
+		}
 	}
-	out, err := masked(decl, find)
-	if err != nil {
-		return nil, err
-	}
-	return &wire.GetPipelineOutput{Pipeline: out, Metadata: &wire.PipelineMetadata{
+	maskSecrets(decl, find)
+	return &wire.GetPipelineOutput{Pipeline: decl, Metadata: &wire.PipelineMetadata{
 		PipelineArn: wire.Ptr(p.ARN()),
 		Created:     wire.NewTime(p.Created),
 		Updated:     wire.NewTime(p.Updated),
@@ -105,7 +104,6 @@ func (s *Service) UpdatePipeline(ctx context.Context, in *wire.UpdatePipelineInp
 		return nil, err
 	}
 	decl := in.Pipeline
-	var out *wire.PipelineDeclaration
 	err = s.Store.InTx(ctx, func(tx store.Tx) error {
 		cur, err := tx.PipelineGet(ctx, sc, wire.Value(decl.Name), 0)
 		if errors.Is(err, store.ErrNotFound) {
@@ -134,13 +132,13 @@ func (s *Service) UpdatePipeline(ctx context.Context, in *wire.UpdatePipelineInp
 		if err := tx.PipelineAddVersion(ctx, p); err != nil {
 			return conflict(err, "The pipeline")
 		}
-		out, err = masked(decl, find)
-		return err
+		maskSecrets(decl, find) // after record: the store keeps the secrets
+		return nil
 	})
 	if err != nil {
 		return nil, wrap(err, "update pipeline")
 	}
-	return &wire.UpdatePipelineOutput{Pipeline: out}, nil
+	return &wire.UpdatePipelineOutput{Pipeline: decl}, nil
 }
 
 // DeletePipeline removes a pipeline, its versions and its tags. Deleting a
@@ -234,18 +232,16 @@ func declaration(p *core.Pipeline) (*wire.PipelineDeclaration, error) {
 	return &decl, nil
 }
 
-// masked returns a copy of decl with secret configuration values hidden.
-func masked(decl *wire.PipelineDeclaration, find typeFinder) (*wire.PipelineDeclaration, error) {
-	doc, err := json.Marshal(decl)
-	if err != nil {
-		return nil, err
+// usesCustomTypes tells whether any action of decl has a custom type.
+func usesCustomTypes(decl *wire.PipelineDeclaration) bool {
+	for _, st := range decl.Stages {
+		for _, a := range st.Actions {
+			if a.ActionTypeId != nil && a.ActionTypeId.Owner == wire.ActionOwnerCustom {
+				return true
+			}
+		}
 	}
-	var cp wire.PipelineDeclaration
-	if err := json.Unmarshal(doc, &cp); err != nil {
-		return nil, err
-	}
-	maskSecrets(&cp, find)
-	return &cp, nil
+	return false
 }
 
 func pipelineNotFound(sc core.Scope, name string) error {
