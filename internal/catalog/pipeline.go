@@ -84,7 +84,7 @@ func (s *Service) GetPipeline(ctx context.Context, in *wire.GetPipelineInput) (*
 	find := typeFinder(findBuiltin)
 	if usesCustomTypes(decl) {
 		// Only custom types are in the store; most pipelines need none.
-		if find, err = s.typeFinder(ctx, s.Store, sc); err != nil {
+		if find, err = s.secretFinder(ctx, s.Store, sc); err != nil {
 			return nil, err
 		}
 	}
@@ -252,13 +252,23 @@ func pipelineNotFound(sc core.Scope, name string) error {
 // typeFinder returns a finder over the built-in types and the scope's live
 // custom types, read once: a pipeline check asks for many types.
 func (s *Service) typeFinder(ctx context.Context, r store.Reader, sc core.Scope) (typeFinder, error) {
+	return s.customTypeFinder(ctx, r, sc, false)
+}
+
+// secretFinder is typeFinder with deleted types too: a stored pipeline may
+// still hold secrets of a type deleted since, and they stay masked.
+func (s *Service) secretFinder(ctx context.Context, r store.Reader, sc core.Scope) (typeFinder, error) {
+	return s.customTypeFinder(ctx, r, sc, true)
+}
+
+func (s *Service) customTypeFinder(ctx context.Context, r store.Reader, sc core.Scope, withDeleted bool) (typeFinder, error) {
 	rows, err := r.ActionTypeList(ctx, sc)
 	if err != nil {
 		return nil, wrap(err, "list action types")
 	}
 	custom := map[core.ActionTypeID]*wire.ActionType{}
 	for _, row := range rows {
-		if row.Deleted {
+		if row.Deleted && !withDeleted {
 			continue
 		}
 		var t wire.ActionType
