@@ -27,26 +27,14 @@ const (
 
 // TagResource adds tags to a resource or changes the values of its tags.
 func (s *Service) TagResource(ctx context.Context, in *wire.TagResourceInput) (*wire.TagResourceOutput, error) {
-	sc, err := scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	arn := wire.Value(in.ResourceArn)
-	resource, err := parseResourceARN(arn, sc)
-	if err != nil {
-		return nil, err
-	}
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
-	err = s.Store.InTx(ctx, func(tx store.Tx) error {
-		if err := checkResource(ctx, tx, sc, arn, resource); err != nil {
-			return err
-		}
-		return putTags(ctx, tx, sc, sc.ARN(resource), in.Tags)
+	err := s.changeTags(ctx, in.ResourceArn, func(tx store.Tx, sc core.Scope, arn string) error {
+		return putTags(ctx, tx, sc, arn, in.Tags)
 	})
 	if err != nil {
-		return nil, wrap(conflict(err, "The resource"), "tag resource")
+		return nil, wrap(err, "tag resource")
 	}
 	return &wire.TagResourceOutput{}, nil
 }
@@ -54,52 +42,60 @@ func (s *Service) TagResource(ctx context.Context, in *wire.TagResourceInput) (*
 // UntagResource removes tags from a resource; keys it does not have are
 // ignored.
 func (s *Service) UntagResource(ctx context.Context, in *wire.UntagResourceInput) (*wire.UntagResourceOutput, error) {
-	sc, err := scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	arn := wire.Value(in.ResourceArn)
-	resource, err := parseResourceARN(arn, sc)
-	if err != nil {
-		return nil, err
-	}
 	for _, k := range in.TagKeys {
 		if isReservedTagKey(k) {
 			return nil, reservedTagError(k)
 		}
 	}
+	err := s.changeTags(ctx, in.ResourceArn, func(tx store.Tx, sc core.Scope, arn string) error {
+		return tx.TagDelete(ctx, sc, arn, in.TagKeys)
+	})
+	if err != nil {
+		return nil, wrap(err, "untag resource")
+	}
+	return &wire.UntagResourceOutput{}, nil
+}
+
+// changeTags runs change in one transaction once the resource an ARN
+// names is known to exist in the caller's scope.
+func (s *Service) changeTags(ctx context.Context, resourceArn *string, change func(tx store.Tx, sc core.Scope, arn string) error) error {
+	sc, resource, err := resourceOf(ctx, resourceArn)
+	if err != nil {
+		return err
+	}
+	arn := wire.Value(resourceArn)
 	err = s.Store.InTx(ctx, func(tx store.Tx) error {
 		if err := checkResource(ctx, tx, sc, arn, resource); err != nil {
 			return err
 		}
-		return tx.TagDelete(ctx, sc, sc.ARN(resource), in.TagKeys)
+		return change(tx, sc, sc.ARN(resource))
 	})
+	return conflict(err, "The resource")
+}
+
+// resourceOf returns the caller's scope and the resource its ARN names.
+func resourceOf(ctx context.Context, arn *string) (core.Scope, string, error) {
+	sc, err := scope(ctx)
 	if err != nil {
-		return nil, wrap(conflict(err, "The resource"), "untag resource")
+		return sc, "", err
 	}
-	return &wire.UntagResourceOutput{}, nil
+	resource, err := parseResourceARN(wire.Value(arn), sc)
+	return sc, resource, err
 }
 
 // ListTagsForResource lists the tags of a resource ordered by key, at most
 // maxResults (default tagsPageSize) per page.
 func (s *Service) ListTagsForResource(ctx context.Context, in *wire.ListTagsForResourceInput) (*wire.ListTagsForResourceOutput, error) {
-	sc, err := scope(ctx)
+	sc, resource, err := resourceOf(ctx, in.ResourceArn)
 	if err != nil {
 		return nil, err
 	}
 	arn := wire.Value(in.ResourceArn)
-	resource, err := parseResourceARN(arn, sc)
-	if err != nil {
-		return nil, err
-	}
 	after, err := decodeToken(tagsToken, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	size := pageSize(in.MaxResults, tagsPageSize)
-	if size < 1 || size > tagsPageSize {
-		return nil, core.Errorf(core.Validation, "maxResults must be between 1 and %d", tagsPageSize)
-	}
+	size := pageSize(in.MaxResults, tagsPageSize) // the model bounds it to 1..100
 	if err := checkResource(ctx, s.Store, sc, arn, resource); err != nil {
 		return nil, wrap(err, "list tags")
 	}
