@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/store"
-	"github.com/sluice-cd/sluice/internal/store/sqlite"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
 
@@ -30,15 +27,10 @@ type typeBundle struct {
 func typeSetup(t *testing.T) *typeBundle {
 	t.Helper()
 	bg := context.Background()
-	st, err := sqlite.Open(bg, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	svc := newTestService(t)
 	b := &typeBundle{
-		svc:   &Service{Store: st, Clock: core.ClockFunc(func() time.Time { return now })},
-		st:    st,
+		svc:   svc,
+		st:    svc.Store,
 		scope: core.Scope{Account: "111111111111", Region: "us-east-1"},
 	}
 	b.ctx = core.WithScope(bg, b.scope)

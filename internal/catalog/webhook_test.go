@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/store"
-	"github.com/sluice-cd/sluice/internal/store/sqlite"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
 
@@ -46,22 +44,16 @@ type webhookBundle struct {
 func webhookSetup(t *testing.T) *webhookBundle {
 	t.Helper()
 	bg := context.Background()
-	st, err := sqlite.Open(bg, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	b := &webhookBundle{
-		svc:   &Service{Store: st, Clock: core.ClockFunc(func() time.Time { return now }), PublicURL: "http://127.0.0.1:4747"},
+		svc:   newTestService(t),
 		scope: core.Scope{Account: "111111111111", Region: "us-east-1"},
 	}
 	b.ctx = core.WithScope(bg, b.scope)
 	b.other = core.WithScope(bg, core.Scope{Account: "222222222222", Region: "us-east-1"})
-	err = st.InTx(bg, func(tx store.Tx) error {
+	err := b.svc.Store.InTx(bg, func(tx store.Tx) error {
 		return tx.PipelineCreate(bg, &core.Pipeline{
 			Scope: b.scope, Name: "app", Version: 1, PipelineType: "V1", ExecutionMode: "SUPERSEDED",
-			Declaration: []byte(webhookTestDecl), Created: now, Updated: now,
+			Declaration: []byte(webhookTestDecl), Created: testNow, Updated: testNow,
 		})
 	})
 	if err != nil {
