@@ -10,7 +10,8 @@ import (
 )
 
 // typeFinder returns the action type with this id visible to the pipeline's
-// scope (built-in or custom and not deleted).
+// scope: built-in or custom, and for every check not deleted (only masking
+// secrets also looks at deleted types).
 type typeFinder func(id wire.ActionTypeId) (*wire.ActionType, bool)
 
 // Structure limits of a pipeline (S-1.1, S-2.3).
