@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,19 +42,19 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Main{store: st}
-	cat := &catalog.Service{Store: st, Clock: core.SystemClock{}, PublicURL: cfg.PublicURL}
-	m.server, err = api.Listen(cfg.Listen, newHandler(verifier, cat, log), log)
+	// Bind before building the services: the public URL defaults to the
+	// address actually bound (port 0 picks one).
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		st.Close()
-		return nil, err
+		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
-	if cat.PublicURL == "" {
-		// Set before the first request can arrive that needs it: only
-		// webhooks use it, and the listener reports the port chosen.
-		cat.PublicURL = m.URL()
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String()
 	}
-	return m, nil
+	cat := &catalog.Service{Store: st, Clock: core.SystemClock{}, PublicURL: publicURL}
+	return &Main{store: st, server: api.Serve(ln, newHandler(verifier, cat, log), log)}, nil
 }
 
 // newHandler is the HTTP handler of the whole API.

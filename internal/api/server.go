@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,13 +16,10 @@ type Server struct {
 	done   chan error
 }
 
-// Listen binds addr and starts serving h in the background. The server
-// listens before it returns, so Port is known and /healthz answers at once.
-func Listen(addr string, h http.Handler, log *slog.Logger) (*Server, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen %s: %w", addr, err)
-	}
+// Serve starts serving h on ln in the background. The caller binds ln
+// first, so everything built from its address (the public URL) is ready
+// before the first request can arrive, and /healthz answers at once.
+func Serve(ln net.Listener, h http.Handler, log *slog.Logger) *Server {
 	s := &Server{
 		ln: ln,
 		server: &http.Server{
@@ -38,7 +34,7 @@ func Listen(addr string, h http.Handler, log *slog.Logger) (*Server, error) {
 		done: make(chan error, 1),
 	}
 	go func() { s.done <- s.server.Serve(ln) }()
-	return s, nil
+	return s
 }
 
 // Addr is the address the server listens on.
