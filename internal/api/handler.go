@@ -62,7 +62,7 @@ func (h *Handler) New() http.Handler {
 }
 
 func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request) {
-	op, name, err := h.operation(r)
+	model, op, err := h.operation(r)
 	if err != nil {
 		writeError(w, r, h.Log, err)
 		return
@@ -77,7 +77,7 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.Log, err)
 		return
 	}
-	out, err := h.call(ctx, name, op, body)
+	out, err := call(ctx, model, op, body)
 	if err != nil {
 		writeError(w, r, h.Log, err)
 		return
@@ -86,22 +86,24 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(out)
 }
 
-// operation finds the operation an X-Amz-Target names.
-func (h *Handler) operation(r *http.Request) (Operation, string, error) {
+// operation finds the operation an X-Amz-Target names: its model entry and
+// the service that serves it.
+func (h *Handler) operation(r *http.Request) (wire.Operation, Operation, error) {
 	target := r.Header.Get(targetHeader)
 	name, ok := strings.CutPrefix(target, targetPrefix)
 	if !ok || name == "" {
-		return nil, "", core.Errorf(core.UnknownOperation, "Unknown operation %q: X-Amz-Target must be %s<Operation>", target, targetPrefix)
+		return wire.Operation{}, nil, core.Errorf(core.UnknownOperation, "Unknown operation %q: X-Amz-Target must be %s<Operation>", target, targetPrefix)
 	}
-	if _, modeled := wire.Operations[name]; !modeled {
-		return nil, "", core.Errorf(core.UnknownOperation, "Unknown operation %q", name)
+	model, modeled := wire.Operations[name]
+	if !modeled {
+		return wire.Operation{}, nil, core.Errorf(core.UnknownOperation, "Unknown operation %q", name)
 	}
 	op, ok := h.Operations[name]
 	if !ok {
-		return nil, "", core.Errorf(core.NotImplemented,
+		return wire.Operation{}, nil, core.Errorf(core.NotImplemented,
 			"%s is part of the CodePipeline API but this version of Sluice does not serve it yet", name)
 	}
-	return op, name, nil
+	return model, op, nil
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
@@ -131,8 +133,8 @@ func (h *Handler) authenticate(r *http.Request, body []byte) (context.Context, e
 
 // call decodes and validates the input, runs the operation and encodes its
 // output.
-func (h *Handler) call(ctx context.Context, name string, op Operation, body []byte) ([]byte, error) {
-	in := wire.Operations[name].NewInput()
+func call(ctx context.Context, model wire.Operation, op Operation, body []byte) ([]byte, error) {
+	in := model.NewInput()
 	if err := decode(body, in); err != nil {
 		return nil, err
 	}
@@ -143,7 +145,7 @@ func (h *Handler) call(ctx context.Context, name string, op Operation, body []by
 	if err != nil {
 		return nil, err
 	}
-	if out == nil || wire.Operations[name].UnitOutput {
+	if out == nil || model.UnitOutput {
 		return []byte("{}"), nil
 	}
 	return json.Marshal(out)
