@@ -66,6 +66,12 @@ func optNumberProp(name, desc string) propSpec {
 
 // Configuration properties shared by several providers.
 var (
+	// codeBuildSettings link a Build or Test CodeBuild action to its project
+	// and build.
+	codeBuildSettings = settingsSpec{
+		entity:    "https://console.aws.amazon.com/codebuild/home#/projects/{Config:ProjectName}/view",
+		execution: "https://console.aws.amazon.com/codebuild/home#/builds/{ExternalExecutionId}/view/new",
+	}
 	codeBuildProps = []propSpec{
 		reqKeyProp("ProjectName", "Name of the build project to run."),
 		optProp("PrimarySource", "Input artifact that holds the buildspec, when there are several inputs."),
@@ -126,20 +132,14 @@ var builtinSpecs = []builtinSpec{
 	{
 		category: wire.ActionCategoryBuild, owner: wire.ActionOwnerAWS, provider: "CodeBuild",
 		in: countRange{1, 5}, out: countRange{0, 5},
-		props: codeBuildProps,
-		settings: settingsSpec{
-			entity:    "https://console.aws.amazon.com/codebuild/home#/projects/{Config:ProjectName}/view",
-			execution: "https://console.aws.amazon.com/codebuild/home#/builds/{ExternalExecutionId}/view/new",
-		},
+		props:    codeBuildProps,
+		settings: codeBuildSettings,
 	},
 	{
 		category: wire.ActionCategoryTest, owner: wire.ActionOwnerAWS, provider: "CodeBuild",
 		in: countRange{1, 5}, out: countRange{0, 5},
-		props: codeBuildProps,
-		settings: settingsSpec{
-			entity:    "https://console.aws.amazon.com/codebuild/home#/projects/{Config:ProjectName}/view",
-			execution: "https://console.aws.amazon.com/codebuild/home#/builds/{ExternalExecutionId}/view/new",
-		},
+		props:    codeBuildProps,
+		settings: codeBuildSettings,
 	},
 	{
 		category: wire.ActionCategoryTest, owner: wire.ActionOwnerAWS, provider: "DeviceFarm",
