@@ -29,6 +29,8 @@ type Page struct {
 
 // Reader holds the queries that read. Every method is safe for concurrent use.
 type Reader interface {
+	ExecutionReader
+
 	// PipelineGet returns a version of a pipeline, the latest when version
 	// is 0. ErrNotFound when the pipeline or that version does not exist.
 	PipelineGet(ctx context.Context, scope core.Scope, name string, version int) (*core.Pipeline, error)
@@ -57,6 +59,7 @@ type Reader interface {
 // Tx holds the queries of one write transaction, reads included.
 type Tx interface {
 	Reader
+	ExecutionTx
 
 	// PipelineCreate stores version 1 of a new pipeline.
 	// ErrConflict when the name is taken in the scope.
@@ -65,8 +68,9 @@ type Tx interface {
 	// pipeline when its latest version is still p.Version-1.
 	// ErrNotFound when absent, ErrConflict when the version moved.
 	PipelineAddVersion(ctx context.Context, p *core.Pipeline) error
-	// PipelineDelete removes a pipeline with all its versions and tags.
-	// ErrNotFound when absent.
+	// PipelineDelete removes a pipeline with all its versions and tags,
+	// and everything it ran: executions, stage and action runs, jobs,
+	// transitions and seen revisions. ErrNotFound when absent.
 	PipelineDelete(ctx context.Context, scope core.Scope, name string) error
 
 	// ActionTypeCreate stores a new custom action type.

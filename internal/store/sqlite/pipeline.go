@@ -54,6 +54,37 @@ func (q queries) PipelineDelete(ctx context.Context, scope core.Scope, name stri
 	}
 	_, err = q.exec(ctx, `DELETE FROM tags WHERE account = ? AND region = ? AND arn = ?`,
 		scope.Account, scope.Region, scope.ARN(name))
+	if err != nil {
+		return interpretError(err)
+	}
+	return q.deleteRuns(ctx, scope, name)
+}
+
+// pipelineRunTables hold what a pipeline ran, each keyed by (account,
+// region, pipeline) first.
+var pipelineRunTables = []string{"executions", "stage_runs", "action_runs", "jobs", "transitions", "revisions"}
+
+// deleteRuns removes everything a pipeline ran, for PipelineDelete.
+func (q queries) deleteRuns(ctx context.Context, scope core.Scope, name string) error {
+	for _, table := range pipelineRunTables {
+		_, err := q.exec(ctx, `DELETE FROM `+table+` WHERE account = ? AND region = ? AND pipeline = ?`,
+			scope.Account, scope.Region, name)
+		if err != nil {
+			return interpretError(err)
+		}
+	}
+	return nil
+}
+
+// PipelineLock only checks that the pipeline exists. SQLite has one writer
+// and every transaction begins immediate, so the transaction already holds
+// the database's write lock until it ends: nothing could change the
+// pipeline beside it. A driver with concurrent writers (PostgreSQL) locks
+// the row instead, with SELECT … FOR UPDATE.
+func (q queries) PipelineLock(ctx context.Context, scope core.Scope, name string) error {
+	var one int
+	err := q.queryRow(ctx, `SELECT 1 FROM pipelines WHERE account = ? AND region = ? AND name = ?`,
+		scope.Account, scope.Region, name).Scan(&one)
 	return interpretError(err)
 }
 

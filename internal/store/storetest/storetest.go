@@ -23,6 +23,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Tag", func(t *testing.T) { t.Parallel(); exerciseTag(t, newStore) })
 	t.Run("Webhook", func(t *testing.T) { t.Parallel(); exerciseWebhook(t, newStore) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); exerciseTx(t, newStore) })
+	t.Run("Executions", func(t *testing.T) { t.Parallel(); exerciseExecutions(t, newStore) })
 }
 
 var (

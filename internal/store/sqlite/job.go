@@ -1,0 +1,100 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/sluice-cd/sluice/internal/core"
+)
+
+func (q queries) JobPut(ctx context.Context, j *core.Job) error {
+	doc, err := encodeDoc(j)
+	if err != nil {
+		return err
+	}
+	_, err = q.exec(ctx, `INSERT INTO jobs
+		(id, account, region, pipeline, action_run_id, category, owner, provider, version,
+		status, query_value, created_at, deadline, doc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET account = excluded.account, region = excluded.region,
+		pipeline = excluded.pipeline, action_run_id = excluded.action_run_id, category = excluded.category,
+		owner = excluded.owner, provider = excluded.provider, version = excluded.version,
+		status = excluded.status, query_value = excluded.query_value, created_at = excluded.created_at,
+		deadline = excluded.deadline, doc = excluded.doc`,
+		j.ID, j.Scope.Account, j.Scope.Region, j.Pipeline, j.ActionRunID,
+		j.Type.Category, j.Type.Owner, j.Type.Provider, j.Type.Version,
+		j.Status, j.QueryValue, millisOrZero(j.Created), millisOrZero(j.Deadline), doc)
+	return interpretError(err)
+}
+
+func (q queries) JobGet(ctx context.Context, scope core.Scope, id string) (*core.Job, error) {
+	row := q.queryRow(ctx, `SELECT doc FROM jobs WHERE id = ? AND account = ? AND region = ?`,
+		id, scope.Account, scope.Region)
+	return scanDoc[core.Job](row, nil)
+}
+
+func (q queries) JobsOf(ctx context.Context, scope core.Scope, actionRunID string) ([]*core.Job, error) {
+	rows, err := q.query(ctx, `SELECT doc FROM jobs
+		WHERE action_run_id = ? AND account = ? AND region = ? ORDER BY created_at, id`,
+		actionRunID, scope.Account, scope.Region)
+	return listDocs[core.Job](rows, err, nil)
+}
+
+const jobClaimWhere = `account = ? AND region = ? AND category = ? AND owner = ? AND provider = ?
+	AND version = ? AND status = 'Queued'`
+
+// JobClaim reads the jobs to hand out, then marks each Dispatched with its
+// own nonce. On SQLite the immediate transaction already keeps any other
+// claimer out until it commits; the "AND status = 'Queued'" guard makes
+// the update safe on its own for drivers that allow concurrent writers.
+func (q queries) JobClaim(ctx context.Context, scope core.Scope, typ core.ActionTypeID, query *string, n int,
+	now, deadline time.Time, nonce func() string) ([]*core.Job, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	args := []any{scope.Account, scope.Region, typ.Category, typ.Owner, typ.Provider, typ.Version}
+	stmt := `SELECT doc FROM jobs WHERE ` + jobClaimWhere + ` ORDER BY created_at, id LIMIT ?`
+	if query != nil {
+		stmt = `SELECT doc FROM jobs WHERE ` + jobClaimWhere + ` AND query_value = ? ORDER BY created_at, id LIMIT ?`
+		args = append(args, *query)
+	}
+	rows, err := q.query(ctx, stmt, append(args, n)...)
+	jobs, err := listDocs[core.Job](rows, err, nil)
+	if err != nil {
+		return nil, err
+	}
+	claimed := jobs[:0]
+	for _, j := range jobs {
+		ok, err := q.dispatch(ctx, j, nonce(), now, deadline)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			claimed = append(claimed, j)
+		}
+	}
+	return claimed, nil
+}
+
+// dispatch marks one Queued job Dispatched; false when it no longer was Queued.
+func (q queries) dispatch(ctx context.Context, j *core.Job, nonce string, now, deadline time.Time) (bool, error) {
+	j.Status, j.Nonce, j.Updated, j.Deadline = core.JobDispatched, nonce, now, deadline
+	doc, err := encodeDoc(j)
+	if err != nil {
+		return false, err
+	}
+	res, err := q.exec(ctx, `UPDATE jobs SET status = ?, deadline = ?, doc = ? WHERE id = ? AND status = 'Queued'`,
+		j.Status, millisOrZero(deadline), doc, j.ID)
+	if err != nil {
+		return false, interpretError(err)
+	}
+	changed, err := res.RowsAffected()
+	return changed == 1, err
+}
+
+func (q queries) JobsExpired(ctx context.Context, now time.Time, n int) ([]*core.Job, error) {
+	rows, err := q.query(ctx, `SELECT doc FROM jobs
+		WHERE status IN ('Dispatched', 'InProgress') AND deadline > 0 AND deadline < ?
+		ORDER BY deadline, id LIMIT ?`, millis(now), limit(n))
+	return listDocs[core.Job](rows, err, nil)
+}
