@@ -1,0 +1,189 @@
+// Package engine runs pipelines: executions, stages, actions, transitions,
+// approvals, jobs and their timers. The database is the truth: every change
+// is one transaction that locks the pipeline, loads its active executions,
+// lets the pure planner (plan.go) move them, and writes what moved. Nothing
+// in memory is authoritative, so a restart simply plans every pipeline with
+// an active execution again.
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/store"
+	"github.com/sluice-cd/sluice/internal/wire"
+)
+
+// Timeouts are the engine's clocks (documented in docs/state-machine.md).
+type Timeouts struct {
+	Approval time.Duration // a manual approval without timeoutInMinutes
+	Custom   time.Duration // a custom or third-party action (J-2.10)
+	Action   time.Duration // any other action (§11: "all other actions")
+	Ack      time.Duration // a dispatched job not acknowledged is queued again (J-2.5)
+	Sweep    time.Duration // the longest the sweeper sleeps without a deadline due
+}
+
+// DefaultTimeouts are CodePipeline's documented defaults.
+var DefaultTimeouts = Timeouts{
+	Approval: 7 * 24 * time.Hour,
+	Custom:   24 * time.Hour,
+	Action:   time.Hour,
+	Ack:      time.Minute,
+	Sweep:    30 * time.Second,
+}
+
+// Types finds action type definitions, built-in or custom, deleted custom
+// types included (a running action keeps its type): def is nil when the
+// type was never created, live is false when it was deleted since. The
+// catalog implements it.
+type Types interface {
+	ActionTypeDefinition(ctx context.Context, r store.Reader, sc core.Scope, id core.ActionTypeID) (def *wire.ActionType, live bool, err error)
+}
+
+// ThirdPartyClient is the partner credential third-party jobs are handed
+// to: PollForThirdPartyJobs names ClientID, and every other third-party
+// call must present Token (J-3.2).
+type ThirdPartyClient struct {
+	ClientID string
+	Token    string
+}
+
+// Engine serves the execution and job operations and runs the timers.
+type Engine struct {
+	Store      store.Store
+	Types      Types
+	Clock      core.Clock
+	Timeouts   Timeouts
+	ThirdParty ThirdPartyClient
+	Log        *slog.Logger
+	// NewID makes execution, action run, job and token ids.
+	NewID func() string
+
+	jobs *notifier     // wakes long-polling workers when jobs are queued
+	wake chan struct{} // wakes the sweeper when a deadline may have moved
+}
+
+// New returns an engine with defaults for what cfg leaves zero.
+func New(st store.Store, types Types, log *slog.Logger) *Engine {
+	return &Engine{
+		Store: st, Types: types, Clock: core.SystemClock{}, Timeouts: DefaultTimeouts,
+		Log: log, NewID: uuid.NewString,
+		jobs: newNotifier(), wake: make(chan struct{}, 1),
+	}
+}
+
+// effects are what a committed transaction must tell the rest of the
+// process: which job queues got work, and whether deadlines moved.
+type effects struct {
+	queued    map[queueKey]bool
+	deadlines bool
+}
+
+func (fx *effects) queue(sc core.Scope, t core.ActionTypeID) {
+	if fx.queued == nil {
+		fx.queued = map[queueKey]bool{}
+	}
+	fx.queued[queueKey{sc, t}] = true
+}
+
+// inTx runs fn in one transaction and, once it committed, wakes whoever
+// waits on what it changed. fn may run more than once (store.Store.InTx),
+// so the effects start empty each time.
+func (e *Engine) inTx(ctx context.Context, fn func(tx store.Tx, fx *effects) error) error {
+	var fx *effects
+	err := e.Store.InTx(ctx, func(tx store.Tx) error {
+		fx = &effects{}
+		return fn(tx, fx)
+	})
+	if err != nil {
+		return err
+	}
+	e.fire(fx)
+	return nil
+}
+
+// fire wakes the pollers and the sweeper a committed change concerns.
+func (e *Engine) fire(fx *effects) {
+	for k := range fx.queued {
+		e.jobs.notify(k)
+	}
+	if fx.deadlines {
+		select {
+		case e.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (e *Engine) now() time.Time { return e.Clock.Now().UTC().Truncate(time.Millisecond) }
+
+// scope returns the caller's scope, which the API layer always sets.
+func scope(ctx context.Context) (core.Scope, error) {
+	s, ok := core.ScopeFrom(ctx)
+	if !ok {
+		return core.Scope{}, errors.New("engine: request without a scope")
+	}
+	return s, nil
+}
+
+// wrap adds context to internal errors without touching *core.Error values.
+func wrap(err error, format string, args ...any) error {
+	var ce *core.Error
+	if err == nil || errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// pipeline reads a version of a pipeline with its declaration
+// (0 for the latest), or PipelineNotFoundException.
+func pipeline(ctx context.Context, r store.Reader, sc core.Scope, name string, version int) (*core.Pipeline, *wire.PipelineDeclaration, error) {
+	p, err := r.PipelineGet(ctx, sc, name, version)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, core.Errorf(core.PipelineNotFound, "Account '%s' does not have a pipeline with name '%s'", sc.Account, name)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var d wire.PipelineDeclaration
+	if err := json.Unmarshal(p.Declaration, &d); err != nil {
+		return nil, nil, fmt.Errorf("decode pipeline %s: %w", name, err)
+	}
+	return p, &d, nil
+}
+
+// stageIndex finds a stage of a declaration, or StageNotFoundException.
+func stageIndex(d *wire.PipelineDeclaration, name string) (int, error) {
+	for i, s := range d.Stages {
+		if wire.Value(s.Name) == name {
+			return i, nil
+		}
+	}
+	return -1, core.Errorf(core.StageNotFound, "Stage '%s' does not exist in pipeline '%s'", name, wire.Value(d.Name))
+}
+
+// findAction finds an action of a stage, or ActionNotFoundException.
+func findAction(d *wire.PipelineDeclaration, stage int, name string) (*wire.ActionDeclaration, error) {
+	for i, a := range d.Stages[stage].Actions {
+		if wire.Value(a.Name) == name {
+			return &d.Stages[stage].Actions[i], nil
+		}
+	}
+	return nil, core.Errorf(core.ActionNotFound, "Action '%s' does not exist in stage '%s'", name, wire.Value(d.Stages[stage].Name))
+}
+
+// execution reads an execution, or PipelineExecutionNotFoundException.
+func execution(ctx context.Context, r store.Reader, sc core.Scope, pipeline, id string) (*core.Execution, error) {
+	ex, err := r.ExecutionGet(ctx, sc, pipeline, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, core.Errorf(core.PipelineExecutionNotFound, "Pipeline execution '%s' does not exist in pipeline '%s'", id, pipeline)
+	}
+	return ex, err
+}

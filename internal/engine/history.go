@@ -1,0 +1,238 @@
+package engine
+
+import (
+	"context"
+	"encoding/base64"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/store"
+	"github.com/sluice-cd/sluice/internal/wire"
+)
+
+// GetPipelineExecution describes one execution.
+func (e *Engine) GetPipelineExecution(ctx context.Context, in *wire.GetPipelineExecutionInput) (*wire.GetPipelineExecutionOutput, error) {
+	sc, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name := wire.Value(in.PipelineName)
+	if _, _, err := pipeline(ctx, e.Store, sc, name, 0); err != nil {
+		return nil, err
+	}
+	ex, err := execution(ctx, e.Store, sc, name, wire.Value(in.PipelineExecutionId))
+	if err != nil {
+		return nil, wrap(err, "get pipeline execution")
+	}
+	pe := &wire.PipelineExecution{
+		PipelineName: wire.Ptr(name), PipelineVersion: wire.Ptr(int32(ex.PipelineVersion)),
+		PipelineExecutionId: wire.Ptr(ex.ID), Status: wire.PipelineExecutionStatus(ex.Status),
+		StatusSummary: optional(ex.Summary), ArtifactRevisions: []wire.ArtifactRevision{},
+		Trigger: trig(ex), ExecutionMode: wire.ExecutionMode(ex.Mode),
+		ExecutionType: wire.ExecutionType(ex.Type), RollbackMetadata: rollbackOf(ex),
+	}
+	for _, s := range ex.Sources {
+		pe.ArtifactRevisions = append(pe.ArtifactRevisions, wire.ArtifactRevision{
+			Name: wire.Ptr(s.Artifact), RevisionId: wire.Ptr(s.Revision.RevisionID),
+			RevisionChangeIdentifier: optional(s.Revision.ChangeIdentifier), RevisionSummary: optional(s.Revision.Summary),
+			Created: timeOrNil(s.Revision.Created), RevisionUrl: optional(s.Revision.URL),
+		})
+	}
+	for _, n := range slices.Sorted(maps.Keys(ex.Variables)) {
+		pe.Variables = append(pe.Variables, wire.ResolvedPipelineVariable{Name: wire.Ptr(n), ResolvedValue: wire.Ptr(ex.Variables[n])})
+	}
+	return &wire.GetPipelineExecutionOutput{PipelineExecution: pe}, nil
+}
+
+func trig(ex *core.Execution) *wire.ExecutionTrigger {
+	return &wire.ExecutionTrigger{TriggerType: wire.TriggerType(ex.TriggerType), TriggerDetail: optional(ex.TriggerDetail)}
+}
+
+func rollbackOf(ex *core.Execution) *wire.PipelineRollbackMetadata {
+	if ex.RollbackTarget == "" {
+		return nil
+	}
+	return &wire.PipelineRollbackMetadata{RollbackTargetPipelineExecutionId: wire.Ptr(ex.RollbackTarget)}
+}
+
+// ListPipelineExecutions lists executions newest first (E-6.5).
+func (e *Engine) ListPipelineExecutions(ctx context.Context, in *wire.ListPipelineExecutionsInput) (*wire.ListPipelineExecutionsOutput, error) {
+	sc, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name := wire.Value(in.PipelineName)
+	if _, _, err := pipeline(ctx, e.Store, sc, name, 0); err != nil {
+		return nil, err
+	}
+	before, err := decodeSeq("executions", in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	limit := pageSize(in.MaxResults, 100)
+	f := store.ExecutionFilter{Before: before, Limit: limit + 1}
+	if in.Filter != nil && in.Filter.SucceededInStage != nil {
+		f.SucceededIn = wire.Value(in.Filter.SucceededInStage.StageName)
+	}
+	rows, err := e.Store.ExecutionList(ctx, sc, name, f)
+	if err != nil {
+		return nil, wrap(err, "list pipeline executions")
+	}
+	out := &wire.ListPipelineExecutionsOutput{PipelineExecutionSummaries: []wire.PipelineExecutionSummary{}}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		out.NextToken = encodeSeq("executions", rows[limit-1].Seq)
+	}
+	for _, ex := range rows {
+		out.PipelineExecutionSummaries = append(out.PipelineExecutionSummaries, summary(ex))
+	}
+	return out, nil
+}
+
+func summary(ex *core.Execution) wire.PipelineExecutionSummary {
+	s := wire.PipelineExecutionSummary{
+		PipelineExecutionId: wire.Ptr(ex.ID), Status: wire.PipelineExecutionStatus(ex.Status),
+		StatusSummary: optional(ex.Summary), StartTime: wire.NewTime(ex.Created), LastUpdateTime: wire.NewTime(ex.Updated),
+		SourceRevisions: []wire.SourceRevision{}, Trigger: trig(ex),
+		ExecutionMode: wire.ExecutionMode(ex.Mode), ExecutionType: wire.ExecutionType(ex.Type),
+		RollbackMetadata: rollbackOf(ex),
+	}
+	for _, src := range ex.Sources {
+		s.SourceRevisions = append(s.SourceRevisions, wire.SourceRevision{
+			ActionName: wire.Ptr(src.Action), RevisionId: wire.Ptr(src.Revision.RevisionID),
+			RevisionSummary: optional(src.Revision.Summary), RevisionUrl: optional(src.Revision.URL),
+		})
+	}
+	if ex.Halt == core.HaltStop || ex.Halt == core.HaltAbandon {
+		s.StopTrigger = &wire.StopExecutionTrigger{Reason: wire.Ptr(ex.StopReason)}
+	}
+	return s
+}
+
+// ListActionExecutions lists action runs newest first, of one execution
+// when the filter names one (E-6.6).
+func (e *Engine) ListActionExecutions(ctx context.Context, in *wire.ListActionExecutionsInput) (*wire.ListActionExecutionsOutput, error) {
+	sc, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name := wire.Value(in.PipelineName)
+	if _, _, err := pipeline(ctx, e.Store, sc, name, 0); err != nil {
+		return nil, err
+	}
+	before, err := decodeSeq("actions", in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	limit := pageSize(in.MaxResults, 100)
+	f := store.ActionRunFilter{Before: before, Limit: limit + 1}
+	if fl := in.Filter; fl != nil {
+		f.ExecutionID = wire.Value(fl.PipelineExecutionId)
+		if fl.LatestInPipelineExecution != nil {
+			f.ExecutionID = wire.Value(fl.LatestInPipelineExecution.PipelineExecutionId)
+		}
+	}
+	if f.ExecutionID != "" {
+		if _, err := execution(ctx, e.Store, sc, name, f.ExecutionID); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := e.Store.ActionRunList(ctx, sc, name, f)
+	if err != nil {
+		return nil, wrap(err, "list action executions")
+	}
+	out := &wire.ListActionExecutionsOutput{ActionExecutionDetails: []wire.ActionExecutionDetail{}}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		out.NextToken = encodeSeq("actions", rows[limit-1].Seq)
+	}
+	for _, r := range rows {
+		d, err := e.detail(ctx, sc, r)
+		if err != nil {
+			return nil, err
+		}
+		out.ActionExecutionDetails = append(out.ActionExecutionDetails, d)
+	}
+	return out, nil
+}
+
+// detail is a run as ListActionExecutions shows it, secrets masked.
+func (e *Engine) detail(ctx context.Context, sc core.Scope, r *core.ActionRun) (wire.ActionExecutionDetail, error) {
+	def, _, err := e.Types.ActionTypeDefinition(ctx, e.Store, sc, r.Type)
+	if err != nil {
+		return wire.ActionExecutionDetail{}, err
+	}
+	d := wire.ActionExecutionDetail{
+		PipelineExecutionId: wire.Ptr(r.ExecutionID), ActionExecutionId: wire.Ptr(r.ID),
+		PipelineVersion: wire.Ptr(int32(r.PipelineVersion)), StageName: wire.Ptr(r.Stage), ActionName: wire.Ptr(r.Action),
+		StartTime: wire.NewTime(r.Started), LastUpdateTime: wire.NewTime(r.Updated), UpdatedBy: optional(r.UpdatedBy),
+		Status: wire.ActionExecutionStatus(r.Status),
+		Input: &wire.ActionExecutionInput{
+			ActionTypeId: wireTypeID(r.Type), Configuration: masked(r.Configuration, def),
+			ResolvedConfiguration: masked(r.Resolved, def), RoleArn: optional(r.RoleARN), Region: optional(r.Region),
+			Namespace: optional(r.Namespace), InputArtifacts: []wire.ArtifactDetail{},
+		},
+		Output: &wire.ActionExecutionOutput{
+			OutputArtifacts: []wire.ArtifactDetail{}, OutputVariables: r.OutputVariables,
+			ExecutionResult: &wire.ActionExecutionResult{
+				ExternalExecutionId: optional(r.ExternalID), ExternalExecutionSummary: optional(r.Summary),
+				ExternalExecutionUrl: optional(r.ExternalURL),
+			},
+		},
+	}
+	if r.Status == core.StatusFailed {
+		d.Output.ExecutionResult.ErrorDetails = &wire.ErrorDetails{Code: optional(r.ErrorCode), Message: optional(r.ErrorMessage)}
+	}
+	for _, n := range r.Inputs {
+		d.Input.InputArtifacts = append(d.Input.InputArtifacts, wire.ArtifactDetail{Name: wire.Ptr(n)})
+	}
+	for _, n := range r.Outputs {
+		d.Output.OutputArtifacts = append(d.Output.OutputArtifacts, wire.ArtifactDetail{
+			Name: wire.Ptr(n), S3location: &wire.S3Location{Bucket: wire.Ptr(r.Bucket), Key: wire.Ptr(r.OutputKeys[n])},
+		})
+	}
+	return d, nil
+}
+
+// masked replaces the values of secret properties with "****" (S-3.10).
+func masked(config map[string]string, def *wire.ActionType) map[string]string {
+	if def == nil || len(config) == 0 {
+		return config
+	}
+	out := maps.Clone(config)
+	for _, p := range def.ActionConfigurationProperties {
+		if _, ok := out[wire.Value(p.Name)]; ok && wire.Value(p.Secret) {
+			out[wire.Value(p.Name)] = "****"
+		}
+	}
+	return out
+}
+
+// Pagination tokens: the list's kind and the Seq of the page's last row.
+func encodeSeq(kind string, seq int64) *string {
+	t := base64.RawURLEncoding.EncodeToString([]byte(kind + "\x00" + strconv.FormatInt(seq, 10)))
+	return &t
+}
+
+func decodeSeq(kind string, token *string) (int64, error) {
+	if token == nil {
+		return 0, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(*token)
+	k, v, ok := strings.Cut(string(raw), "\x00")
+	seq, perr := strconv.ParseInt(v, 10, 64)
+	if err != nil || !ok || k != kind || perr != nil || seq <= 0 {
+		return 0, core.Errorf(core.InvalidNextToken, "The next token is not valid. Use the token returned by the previous call.")
+	}
+	return seq, nil
+}
+
+func pageSize(max *int32, def int) int {
+	if max == nil {
+		return def
+	}
+	return int(*max)
+}

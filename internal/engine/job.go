@@ -1,0 +1,152 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/store"
+	"github.com/sluice-cd/sluice/internal/wire"
+)
+
+// createJob queues the first job of a run that a worker must work (J-2.1).
+// Its data is fixed now, secrets in clear (J-2.2): workers need them.
+func (e *Engine) createJob(ctx context.Context, tx store.Tx, fx *effects, f *flow, r *core.ActionRun) error {
+	def, _, err := e.Types.ActionTypeDefinition(ctx, tx, r.Scope, r.Type)
+	if err != nil {
+		return err
+	}
+	thirdParty := r.Type.Owner == string(wire.ActionOwnerThirdParty)
+	pc := &wire.PipelineContext{
+		PipelineName: wire.Ptr(r.Pipeline),
+		Stage:        &wire.StageContext{Name: wire.Ptr(r.Stage)},
+		Action:       &wire.ActionContext{Name: wire.Ptr(r.Action), ActionExecutionId: wire.Ptr(r.ID)},
+	}
+	if !thirdParty { // J-3.2: partners do not see them
+		pc.PipelineArn = wire.Ptr(r.Scope.ARN(r.Pipeline))
+		pc.PipelineExecutionId = wire.Ptr(r.ExecutionID)
+	}
+	data := &wire.JobData{
+		ActionTypeId:        wireTypeID(r.Type),
+		ActionConfiguration: &wire.ActionConfiguration{Configuration: r.Resolved},
+		PipelineContext:     pc,
+		InputArtifacts:      inputArtifacts(f, r),
+		OutputArtifacts:     outputArtifacts(r),
+		ArtifactCredentials: artifactCredentials(),
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	j := &core.Job{
+		Scope: r.Scope, ID: e.NewID(), Pipeline: r.Pipeline, ExecutionID: r.ExecutionID,
+		ActionRunID: r.ID, Type: r.Type, Status: core.JobQueued,
+		QueryValue: r.Resolved[queryableProperty(def)], Data: raw,
+		Created: r.Started, Updated: r.Started, Deadline: r.Deadline,
+	}
+	if thirdParty {
+		j.ClientID = e.ThirdParty.ClientID
+	}
+	if err := tx.JobPut(ctx, j); err != nil {
+		return fmt.Errorf("put job: %w", err)
+	}
+	fx.queue(r.Scope, r.Type)
+	return nil
+}
+
+// queryableProperty is the name of the type's queryable property, or "".
+func queryableProperty(def *wire.ActionType) string {
+	if def == nil {
+		return ""
+	}
+	for _, p := range def.ActionConfigurationProperties {
+		if wire.Value(p.Queryable) {
+			return wire.Value(p.Name)
+		}
+	}
+	return ""
+}
+
+// inputArtifacts locates each input in the run that produced it: an
+// earlier run of the execution, or of the rollback target.
+func inputArtifacts(f *flow, r *core.ActionRun) []wire.Artifact {
+	out := []wire.Artifact{}
+	for _, name := range r.Inputs {
+		a := wire.Artifact{Name: wire.Ptr(name)}
+		if src := producer(f, name); src != nil {
+			a.Location = s3Location(src.Bucket, src.OutputKeys[name])
+			if src.Revision != nil {
+				a.Revision = wire.Ptr(src.Revision.RevisionID)
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// producer is the latest succeeded run that output the named artifact.
+func producer(f *flow, artifact string) *core.ActionRun {
+	if f == nil {
+		return nil
+	}
+	var found *core.ActionRun
+	for _, runs := range [][]*core.ActionRun{f.inherited, f.runs} {
+		for _, r := range runs {
+			if r.Status == core.StatusSucceeded && r.OutputKeys[artifact] != "" {
+				found = r
+			}
+		}
+	}
+	return found
+}
+
+func outputArtifacts(r *core.ActionRun) []wire.Artifact {
+	out := []wire.Artifact{}
+	for _, name := range r.Outputs {
+		out = append(out, wire.Artifact{Name: wire.Ptr(name), Location: s3Location(r.Bucket, r.OutputKeys[name])})
+	}
+	return out
+}
+
+func s3Location(bucket, key string) *wire.ArtifactLocation {
+	return &wire.ArtifactLocation{
+		Type:       wire.ArtifactLocationTypeS3,
+		S3Location: &wire.S3ArtifactLocation{BucketName: wire.Ptr(bucket), ObjectKey: wire.Ptr(key)},
+	}
+}
+
+// artifactCredentials fills the member workers expect. They are random
+// and valid nowhere yet: the artifact store that honours per-job
+// credentials comes with the S3 endpoint.
+func artifactCredentials() *wire.AWSSessionCredentials {
+	return &wire.AWSSessionCredentials{
+		AccessKeyId:     wire.Ptr("ASIA" + strings.ToUpper(randomHex(8))),
+		SecretAccessKey: wire.Ptr(randomHex(20)),
+		SessionToken:    wire.Ptr(randomHex(32)),
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// jobNotFound is the error of an unknown job id (J-2.4, J-2.9).
+func jobNotFound(id string) error {
+	return core.Errorf(core.JobNotFound, "Job '%s' does not exist", id)
+}
+
+// getJob reads a job of the caller's scope.
+func getJob(ctx context.Context, r store.Reader, sc core.Scope, id string) (*core.Job, error) {
+	j, err := r.JobGet(ctx, sc, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, jobNotFound(id)
+	}
+	return j, err
+}
