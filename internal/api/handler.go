@@ -128,7 +128,14 @@ func (h *Handler) authenticate(r *http.Request, body []byte) (context.Context, e
 	if id.Service != signingName {
 		return nil, core.Errorf(core.InvalidSignature, "Credential should be scoped to correct service: '%s'.", signingName)
 	}
-	return core.WithScope(r.Context(), core.Scope{Account: id.Account, Region: id.Region}), nil
+	ctx := core.WithScope(r.Context(), core.Scope{Account: id.Account, Region: id.Region})
+	ctx = core.WithCaller(ctx, core.Caller{Account: id.Account, AccessKeyID: id.AccessKeyID})
+	if wait, ok, err := pollWait(r); err != nil {
+		return nil, err
+	} else if ok {
+		ctx = core.WithPollWait(ctx, wait)
+	}
+	return ctx, nil
 }
 
 // call decodes and validates the input, runs the operation and encodes its
