@@ -387,3 +387,25 @@ func cloneActionType(t *wire.ActionType) (*wire.ActionType, error) {
 	}
 	return &c, nil
 }
+
+// ActionTypeDefinition returns a built-in or custom action type for the
+// engine: nil when it never existed, live false when it was deleted since
+// (a running action keeps the type it started with).
+func (s *Service) ActionTypeDefinition(ctx context.Context, r store.Reader, sc core.Scope, id core.ActionTypeID) (*wire.ActionType, bool, error) {
+	if t, ok := findBuiltin(*wireTypeID(id)); ok {
+		return t, true, nil
+	}
+	rec, err := r.ActionTypeGet(ctx, sc, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	st, err := decodeActionType(rec.Definition)
+	if err != nil {
+		return nil, false, err
+	}
+	st.Id = wireTypeID(rec.ID)
+	return &st.ActionType, !rec.Deleted, nil
+}

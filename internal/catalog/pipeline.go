@@ -20,6 +20,7 @@ func (s *Service) CreatePipeline(ctx context.Context, in *wire.CreatePipelineInp
 		return nil, err
 	}
 	decl := in.Pipeline
+	after := noop
 	err = s.Store.InTx(ctx, func(tx store.Tx) error {
 		find, err := s.typeFinder(ctx, tx, sc)
 		if err != nil {
@@ -48,12 +49,18 @@ func (s *Service) CreatePipeline(ctx context.Context, in *wire.CreatePipelineInp
 		if err := tx.TagPut(ctx, sc, p.ARN(), tagsIn(in.Tags)); err != nil {
 			return err
 		}
+		if s.Runner != nil {
+			if after, err = s.Runner.PipelineCreated(ctx, tx, p); err != nil {
+				return err
+			}
+		}
 		maskSecrets(decl, find) // after record: the store keeps the secrets
 		return nil
 	})
 	if err != nil {
 		return nil, wrap(err, "create pipeline")
 	}
+	after()
 	return &wire.CreatePipelineOutput{Pipeline: decl, Tags: in.Tags}, nil
 }
 
@@ -104,6 +111,7 @@ func (s *Service) UpdatePipeline(ctx context.Context, in *wire.UpdatePipelineInp
 		return nil, err
 	}
 	decl := in.Pipeline
+	after := noop
 	err = s.Store.InTx(ctx, func(tx store.Tx) error {
 		cur, err := tx.PipelineGet(ctx, sc, wire.Value(decl.Name), 0)
 		if errors.Is(err, store.ErrNotFound) {
@@ -132,12 +140,18 @@ func (s *Service) UpdatePipeline(ctx context.Context, in *wire.UpdatePipelineInp
 		if err := tx.PipelineAddVersion(ctx, p); err != nil {
 			return conflict(err, "The pipeline")
 		}
+		if s.Runner != nil {
+			if after, err = s.Runner.PipelineUpdated(ctx, tx, p); err != nil {
+				return err
+			}
+		}
 		maskSecrets(decl, find) // after record: the store keeps the secrets
 		return nil
 	})
 	if err != nil {
 		return nil, wrap(err, "update pipeline")
 	}
+	after()
 	return &wire.UpdatePipelineOutput{Pipeline: decl}, nil
 }
 

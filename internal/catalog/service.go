@@ -31,7 +31,21 @@ type Service struct {
 	Clock core.Clock
 	// PublicURL is the base URL webhook URLs are issued under.
 	PublicURL string
+	// Runner, when set, runs pipelines: it hears of created and updated
+	// pipelines inside the transaction that stores them.
+	Runner Runner
 }
+
+// Runner is told of pipeline changes inside their transaction, so that a
+// change and what it starts or cancels commit together. The func it
+// returns runs once the transaction committed.
+type Runner interface {
+	PipelineCreated(ctx context.Context, tx store.Tx, p *core.Pipeline) (func(), error)
+	PipelineUpdated(ctx context.Context, tx store.Tx, p *core.Pipeline) (func(), error)
+}
+
+// noop is the after-commit func when there is no runner.
+func noop() {}
 
 // scope returns the caller's scope, which the API layer always sets.
 func scope(ctx context.Context) (core.Scope, error) {
