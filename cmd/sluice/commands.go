@@ -45,7 +45,8 @@ command line wins:
   --public-url        SLUICE_PUBLIC_URL
   --log-level         SLUICE_LOG_LEVEL          (debug, info, warn, error)
 One credential can also come from SLUICE_ACCESS_KEY_ID, SLUICE_SECRET_ACCESS_KEY
-and SLUICE_ACCOUNT_ID.`,
+and SLUICE_ACCOUNT_ID. Third-party jobs go to the partner named by
+SLUICE_THIRD_PARTY_CLIENT_ID and SLUICE_THIRD_PARTY_CLIENT_TOKEN.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cfg.applyEnv(cmd.Flags(), os.LookupEnv); err != nil {

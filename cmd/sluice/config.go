@@ -1,12 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"net/netip"
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/sluice-cd/sluice/internal/engine"
 )
 
 // Config is everything `sluice serve` can be told.
@@ -20,6 +23,12 @@ type Config struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	AccountID       string
+	// The third-party partner jobs of ThirdParty action types go to
+	// (SLUICE_THIRD_PARTY_CLIENT_ID and SLUICE_THIRD_PARTY_CLIENT_TOKEN).
+	ThirdPartyClientID    string
+	ThirdPartyClientToken string
+	// Timeouts of the engine; zero fields take CodePipeline's defaults.
+	Timeouts engine.Timeouts
 }
 
 // DefaultConfig is the embedded default: loopback only, state in ./.sluice.
@@ -49,6 +58,8 @@ func (c *Config) applyEnv(flags *pflag.FlagSet, lookup func(string) (string, boo
 	c.AccessKeyID, _ = lookup("SLUICE_ACCESS_KEY_ID")
 	c.SecretAccessKey, _ = lookup("SLUICE_SECRET_ACCESS_KEY")
 	c.AccountID, _ = lookup("SLUICE_ACCOUNT_ID")
+	c.ThirdPartyClientID, _ = lookup("SLUICE_THIRD_PARTY_CLIENT_ID")
+	c.ThirdPartyClientToken, _ = lookup("SLUICE_THIRD_PARTY_CLIENT_TOKEN")
 	return nil
 }
 
@@ -81,4 +92,21 @@ func isLoopback(host string) bool {
 	}
 	addr, err := netip.ParseAddr(strings.Trim(host, "[]"))
 	return err == nil && addr.IsLoopback()
+}
+
+// timeouts fills the zero fields of c.Timeouts with the defaults.
+func (c *Config) timeouts() engine.Timeouts {
+	t, d := c.Timeouts, engine.DefaultTimeouts
+	t.Approval = cmp.Or(t.Approval, d.Approval)
+	t.Custom = cmp.Or(t.Custom, d.Custom)
+	t.Action = cmp.Or(t.Action, d.Action)
+	t.Ack = cmp.Or(t.Ack, d.Ack)
+	t.Sweep = cmp.Or(t.Sweep, d.Sweep)
+	return t
+}
+
+// thirdPartyClient is the configured partner; its id defaults to
+// "sluice-partner" so jobs always name one.
+func (c *Config) thirdPartyClient() engine.ThirdPartyClient {
+	return engine.ThirdPartyClient{ClientID: cmp.Or(c.ThirdPartyClientID, "sluice-partner"), Token: c.ThirdPartyClientToken}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sluice-cd/sluice/internal/catalog"
 	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/engine"
 	"github.com/sluice-cd/sluice/internal/sigv4"
 	"github.com/sluice-cd/sluice/internal/store/sqlite"
 )
@@ -30,8 +31,11 @@ func newTestHandler(tb testing.TB) http.Handler {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cat := &catalog.Service{Store: st, Clock: core.SystemClock{}, PublicURL: "http://127.0.0.1:4747"}
-	return newHandler(&sigv4.Verifier{}, cat, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	eng := engine.New(st, cat, log)
+	cat.Runner = eng
+	return newHandler(&sigv4.Verifier{}, cat, eng, log)
 }
 
 // signedRequest builds a request for op at url, signed as testAccount in

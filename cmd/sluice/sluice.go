@@ -14,6 +14,7 @@ import (
 	"github.com/sluice-cd/sluice/internal/api"
 	"github.com/sluice-cd/sluice/internal/catalog"
 	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/engine"
 	"github.com/sluice-cd/sluice/internal/sigv4"
 	"github.com/sluice-cd/sluice/internal/store/sqlite"
 )
@@ -23,6 +24,9 @@ import (
 type Main struct {
 	store  *sqlite.Store
 	server *api.Server
+	engine *engine.Engine
+	stop   context.CancelFunc // stops the engine's timers
+	done   chan struct{}      // closed when they stopped
 }
 
 // Open builds and starts everything a Config describes. The server is
@@ -54,12 +58,22 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 		publicURL = "http://" + ln.Addr().String()
 	}
 	cat := &catalog.Service{Store: st, Clock: core.SystemClock{}, PublicURL: publicURL}
-	return &Main{store: st, server: api.Serve(ln, newHandler(verifier, cat, log), log)}, nil
+	eng := engine.New(st, cat, log)
+	eng.Timeouts, eng.ThirdParty = cfg.timeouts(), cfg.thirdPartyClient()
+	cat.Runner = eng
+	runCtx, stop := context.WithCancel(context.Background())
+	m := &Main{store: st, engine: eng, stop: stop, done: make(chan struct{})}
+	go func() {
+		defer close(m.done)
+		eng.Run(runCtx) // recovers what a crash interrupted, then keeps time
+	}()
+	m.server = api.Serve(ln, newHandler(verifier, cat, eng, log), log)
+	return m, nil
 }
 
 // newHandler is the HTTP handler of the whole API.
-func newHandler(verifier *sigv4.Verifier, cat *catalog.Service, log *slog.Logger) http.Handler {
-	h := &api.Handler{Verifier: verifier, Operations: operations(cat), Log: log}
+func newHandler(verifier *sigv4.Verifier, cat *catalog.Service, eng *engine.Engine, log *slog.Logger) http.Handler {
+	h := &api.Handler{Verifier: verifier, Operations: operations(cat, eng), Log: log}
 	return h.New()
 }
 
@@ -70,7 +84,10 @@ func (m *Main) URL() string { return m.server.URL() }
 func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return errors.Join(m.server.Close(ctx), m.store.Close())
+	err := m.server.Close(ctx)
+	m.stop()
+	<-m.done
+	return errors.Join(err, m.store.Close())
 }
 
 // newVerifier verifies signatures against the configured credentials, or
@@ -100,7 +117,7 @@ func newVerifier(cfg Config) (*sigv4.Verifier, error) {
 
 // operations is the table of the operations this build serves. Operations
 // of the model missing here answer that Sluice does not serve them yet.
-func operations(cat *catalog.Service) map[string]api.Operation {
+func operations(cat *catalog.Service, eng *engine.Engine) map[string]api.Operation {
 	return map[string]api.Operation{
 		"CreatePipeline":                  api.Op(cat.CreatePipeline),
 		"GetPipeline":                     api.Op(cat.GetPipeline),
@@ -120,5 +137,28 @@ func operations(cat *catalog.Service) map[string]api.Operation {
 		"DeleteWebhook":                   api.Op(cat.DeleteWebhook),
 		"RegisterWebhookWithThirdParty":   api.Op(cat.RegisterWebhookWithThirdParty),
 		"DeregisterWebhookWithThirdParty": api.Op(cat.DeregisterWebhookWithThirdParty),
+
+		"StartPipelineExecution":        api.Op(eng.StartPipelineExecution),
+		"StopPipelineExecution":         api.Op(eng.StopPipelineExecution),
+		"GetPipelineExecution":          api.Op(eng.GetPipelineExecution),
+		"ListPipelineExecutions":        api.Op(eng.ListPipelineExecutions),
+		"GetPipelineState":              api.Op(eng.GetPipelineState),
+		"ListActionExecutions":          api.Op(eng.ListActionExecutions),
+		"DisableStageTransition":        api.Op(eng.DisableStageTransition),
+		"EnableStageTransition":         api.Op(eng.EnableStageTransition),
+		"RetryStageExecution":           api.Op(eng.RetryStageExecution),
+		"RollbackStage":                 api.Op(eng.RollbackStage),
+		"PutApprovalResult":             api.Op(eng.PutApprovalResult),
+		"PutActionRevision":             api.Op(eng.PutActionRevision),
+		"PollForJobs":                   api.Op(eng.PollForJobs),
+		"AcknowledgeJob":                api.Op(eng.AcknowledgeJob),
+		"GetJobDetails":                 api.Op(eng.GetJobDetails),
+		"PutJobSuccessResult":           api.Op(eng.PutJobSuccessResult),
+		"PutJobFailureResult":           api.Op(eng.PutJobFailureResult),
+		"PollForThirdPartyJobs":         api.Op(eng.PollForThirdPartyJobs),
+		"AcknowledgeThirdPartyJob":      api.Op(eng.AcknowledgeThirdPartyJob),
+		"GetThirdPartyJobDetails":       api.Op(eng.GetThirdPartyJobDetails),
+		"PutThirdPartyJobSuccessResult": api.Op(eng.PutThirdPartyJobSuccessResult),
+		"PutThirdPartyJobFailureResult": api.Op(eng.PutThirdPartyJobFailureResult),
 	}
 }
