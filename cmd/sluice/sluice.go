@@ -84,6 +84,7 @@ func (m *Main) URL() string { return m.server.URL() }
 func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	m.engine.Release() // long-polls answer now instead of holding the shutdown
 	err := m.server.Close(ctx)
 	m.stop()
 	<-m.done

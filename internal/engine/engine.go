@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -68,6 +69,14 @@ type Engine struct {
 
 	jobs *notifier     // wakes long-polling workers when jobs are queued
 	wake chan struct{} // wakes the sweeper when a deadline may have moved
+	quit chan struct{} // closed by Release: long-polls answer at once
+	once sync.Once
+}
+
+// Release ends every long-poll in flight and makes later ones answer at
+// once, so a shutting-down server is not held by waiting workers.
+func (e *Engine) Release() {
+	e.once.Do(func() { close(e.quit) })
 }
 
 // New returns an engine with defaults for what cfg leaves zero.
@@ -75,7 +84,7 @@ func New(st store.Store, types Types, log *slog.Logger) *Engine {
 	return &Engine{
 		Store: st, Types: types, Clock: core.SystemClock{}, Timeouts: DefaultTimeouts,
 		Log: log, NewID: uuid.NewString,
-		jobs: newNotifier(), wake: make(chan struct{}, 1),
+		jobs: newNotifier(), wake: make(chan struct{}, 1), quit: make(chan struct{}),
 	}
 }
 

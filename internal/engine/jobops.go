@@ -47,6 +47,9 @@ func (e *Engine) claim(ctx context.Context, sc core.Scope, typ core.ActionTypeID
 		case <-ctx.Done():
 			timer.Stop()
 			return nil, nil
+		case <-e.quit:
+			timer.Stop()
+			return nil, nil // shutting down: answer empty, as a short poll would
 		}
 	}
 }
