@@ -42,6 +42,9 @@ type plan struct {
 	stages  []*core.StageRun
 	runs    []*core.ActionRun
 	started []*core.ActionRun // new runs that a job worker must work
+	// rollbacks are failed flows whose stage rolls back automatically
+	// finding the target needs the history, so the caller does it.
+	rollbacks []*flow
 	dirty   map[any]bool
 }
 
@@ -122,8 +125,10 @@ func (p *plan) advance(f *flow) bool {
 	failed := failedRun(f, cur)
 	switch {
 	case e.Halt == core.HaltStop || e.Halt == core.HaltAbandon:
+		// Runs the abandon ended are the stop's doing, not failures: only
+		// an action that failed while stopping fails the stage (E-5.2).
 		status := core.StatusStopped
-		if failed != nil {
+		if anyFailed(cur) {
 			status = core.StatusFailed
 		}
 		p.finish(f, status, core.StatusStopped, e.Summary)
@@ -135,6 +140,9 @@ func (p *plan) advance(f *flow) bool {
 			return true
 		}
 		p.finish(f, core.StatusFailed, core.StatusFailed, failureSummary(failed))
+		if rollsBack(f) {
+			p.rollbacks = append(p.rollbacks, f)
+		}
 	default:
 		group := nextGroup(f.decl.Stages[e.Stage], cur)
 		if group == nil {
@@ -177,6 +185,15 @@ func failedRun(f *flow, cur map[string]*core.ActionRun) *core.ActionRun {
 		}
 	}
 	return failed
+}
+
+func anyFailed(cur map[string]*core.ActionRun) bool {
+	for _, r := range cur {
+		if r.Status == core.StatusFailed {
+			return true
+		}
+	}
+	return false
 }
 
 func failureSummary(r *core.ActionRun) string {

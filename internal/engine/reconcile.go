@@ -34,7 +34,21 @@ func (e *Engine) reconcile(ctx context.Context, tx store.Tx, fx *effects, sc cor
 	}
 	p := newPlan(e.now(), e.NewID, e.Timeouts, disabledFunc(trans), flows)
 	p.run()
-	return e.apply(ctx, tx, fx, p, flows)
+	if err := e.apply(ctx, tx, fx, p, flows); err != nil {
+		return err
+	}
+	started := false
+	for _, f := range p.rollbacks {
+		ok, err := e.startAutoRollback(ctx, tx, f)
+		if err != nil {
+			return err
+		}
+		started = started || ok
+	}
+	if started { // the rollback waits at its stage: plan once more to let it in
+		return e.reconcile(ctx, tx, fx, sc, name, "")
+	}
+	return nil
 }
 
 // load reads the flows of a pipeline's active executions.
