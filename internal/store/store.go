@@ -52,6 +52,9 @@ type Reader interface {
 
 	// WebhookGet returns a webhook by name; ErrNotFound when absent.
 	WebhookGet(ctx context.Context, scope core.Scope, name string) (*core.Webhook, error)
+	// WebhookByToken returns the webhook, of any scope, whose URL carries
+	// the token t; ErrNotFound when none does.
+	WebhookByToken(ctx context.Context, token string) (*core.Webhook, error)
 	// WebhookList returns webhooks ordered by name.
 	WebhookList(ctx context.Context, scope core.Scope, page Page) ([]*core.Webhook, error)
 }

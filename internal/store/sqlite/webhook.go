@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"strings"
 
 	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/store"
@@ -48,6 +49,33 @@ func (q queries) WebhookGet(ctx context.Context, scope core.Scope, name string) 
 	row := q.queryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks
 		WHERE account = ? AND region = ? AND name = ?`, scope.Account, scope.Region, name)
 	return scanWebhook(scope, row)
+}
+
+func (q queries) WebhookByToken(ctx context.Context, token string) (*core.Webhook, error) {
+	row := q.queryRow(ctx, `SELECT account, region, `+webhookColumns+` FROM webhooks
+		WHERE url LIKE ? ORDER BY created_at LIMIT 1`, "%?t="+escapeLike(token)+"&v=1")
+	var sc core.Scope
+	w, err := scanWebhook(sc, scopedRow{row, &sc})
+	if err != nil {
+		return nil, err
+	}
+	w.Scope = sc // known only once the row was scanned
+	return w, nil
+}
+
+// scopedRow scans a row's leading account and region into a scope.
+type scopedRow struct {
+	row   interface{ Scan(...any) error }
+	scope *core.Scope
+}
+
+func (r scopedRow) Scan(dest ...any) error {
+	return r.row.Scan(append([]any{&r.scope.Account, &r.scope.Region}, dest...)...)
+}
+
+// escapeLike drops LIKE's wildcards from a value matched literally.
+func escapeLike(s string) string {
+	return strings.NewReplacer("%", "", "_", "").Replace(s)
 }
 
 func (q queries) WebhookList(ctx context.Context, scope core.Scope, page store.Page) ([]*core.Webhook, error) {

@@ -209,6 +209,18 @@ func exerciseWebhook(t *testing.T, newStore func(t *testing.T) store.Store) {
 	if err != nil || len(list) != 1 || list[0].Name != "w" {
 		t.Fatalf("list after = %v, %v", list, err)
 	}
+	mustTx(t, s, func(tx store.Tx) error {
+		return tx.WebhookPut(ctx, &core.Webhook{Scope: scopeB, Name: "b", Definition: []byte(`{}`),
+			URL: "http://x/webhooks/r/trigger?t=abc123&v=1", Created: t0})
+	})
+	byToken, err := s.WebhookByToken(ctx, "abc123")
+	if err != nil || byToken.Name != "b" || byToken.Scope != scopeB {
+		t.Fatalf("by token = %+v, %v", byToken, err)
+	}
+	for _, token := range []string{"abc12", "bc123", "%", "abc_23"} {
+		_, err = s.WebhookByToken(ctx, token)
+		wantErr(t, err, store.ErrNotFound)
+	}
 	mustTx(t, s, func(tx store.Tx) error { return tx.WebhookDelete(ctx, scopeA, "w") })
 	wantErr(t, inTx(t, s, func(tx store.Tx) error { return tx.WebhookDelete(ctx, scopeA, "w") }), store.ErrNotFound)
 }
