@@ -73,7 +73,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 
 // newHandler is the HTTP handler of the whole API.
 func newHandler(verifier *sigv4.Verifier, cat *catalog.Service, eng *engine.Engine, log *slog.Logger) http.Handler {
-	h := &api.Handler{Verifier: verifier, Operations: operations(cat, eng), Log: log}
+	h := &api.Handler{Verifier: verifier, Operations: operations(cat, eng), Webhooks: eng, Log: log}
 	return h.New()
 }
 

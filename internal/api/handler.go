@@ -47,7 +47,9 @@ func Op[I, O any](fn func(context.Context, *I) (*O, error)) Operation {
 type Handler struct {
 	Verifier   *sigv4.Verifier
 	Operations map[string]Operation
-	Log        *slog.Logger
+	// Webhooks, when set, serves the webhook URLs PutWebhook issues.
+	Webhooks WebhookFirer
+	Log      *slog.Logger
 }
 
 // New returns the http.Handler of the whole API with its middleware.
@@ -58,6 +60,9 @@ func (h *Handler) New() http.Handler {
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("POST /", h.serveAPI)
+	if h.Webhooks != nil {
+		mux.HandleFunc("POST /webhooks/{region}/trigger", h.serveWebhook)
+	}
 	return withRequestID(withRecover(h.Log)(mux))
 }
 

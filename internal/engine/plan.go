@@ -45,7 +45,7 @@ type plan struct {
 	// rollbacks are failed flows whose stage rolls back automatically
 	// finding the target needs the history, so the caller does it.
 	rollbacks []*flow
-	dirty   map[any]bool
+	dirty     map[any]bool
 }
 
 // Transition kinds (TransitionType on the wire).
