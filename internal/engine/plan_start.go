@@ -56,12 +56,18 @@ func (p *plan) start(f *flow, a wire.ActionDeclaration) {
 		r.Deadline = p.now.Add(timeout(a, p.limits.Approval))
 	default:
 		limit := p.limits.Action
-		if r.Type.Owner == string(wire.ActionOwnerCustom) {
+		if workerOwned(r.Type) {
 			limit = p.limits.Custom
 		}
 		r.Deadline = p.now.Add(timeout(a, limit))
 		p.started = append(p.started, r)
 	}
+}
+
+// workerOwned tells the types whose jobs an outside worker works, custom
+// and third-party alike: both get the custom action timeout (J-2.10).
+func workerOwned(id core.ActionTypeID) bool {
+	return id.Owner == string(wire.ActionOwnerCustom) || id.Owner == string(wire.ActionOwnerThirdParty)
 }
 
 func hasPin(e *core.Execution, action string) bool {

@@ -20,15 +20,33 @@ type trigger struct {
 }
 
 // newExecution builds an execution of the pipeline's latest version,
-// waiting at the first stage.
+// waiting at the first stage, with the variables' defaults.
 func (e *Engine) newExecution(p *core.Pipeline, d *wire.PipelineDeclaration, t trigger) *core.Execution {
 	now := e.now()
 	return &core.Execution{
 		Scope: p.Scope, Pipeline: p.Name, ID: e.NewID(), PipelineVersion: p.Version,
 		Status: core.StatusInProgress, Mode: string(d.ExecutionMode), Type: string(wire.ExecutionTypeSTANDARD),
-		TriggerType: string(t.kind), TriggerDetail: t.detail,
+		TriggerType: string(t.kind), TriggerDetail: t.detail, Variables: defaultVariables(d),
 		Phase: core.PhaseWaiting, Arrived: now, Created: now, Updated: now,
 	}
+}
+
+// defaultVariables are the pipeline variables of an execution started
+// without values, by the pipeline's creation or a new revision: their
+// defaults (V-8). Executions that get values (StartPipelineExecution) or
+// inherit them (RollbackStage) replace these. A variable without a default
+// stays unset, so a reference to it fails its action (V-5).
+func defaultVariables(d *wire.PipelineDeclaration) map[string]string {
+	out := map[string]string{}
+	for _, v := range d.Variables {
+		if v.DefaultValue != nil {
+			out[wire.Value(v.Name)] = *v.DefaultValue
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // launch stores a new execution and moves the pipeline.
