@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -14,6 +15,27 @@ type Server struct {
 	ln     net.Listener
 	server *http.Server
 	done   chan error
+
+	// fresh holds connections that never sent a request. Shutdown waits
+	// five seconds before it counts them idle; Close drops them at once,
+	// since nothing is in flight on them.
+	mu      sync.Mutex
+	fresh   map[net.Conn]bool
+	closing bool
+}
+
+// track follows connections from accept to their first request.
+func (s *Server) track(c net.Conn, state http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case state == http.StateNew && s.closing:
+		c.Close()
+	case state == http.StateNew:
+		s.fresh[c] = true
+	default:
+		delete(s.fresh, c)
+	}
 }
 
 // Serve starts serving h on ln in the background. The caller binds ln
@@ -31,8 +53,10 @@ func Serve(ln net.Listener, h http.Handler, log *slog.Logger) *Server {
 			MaxHeaderBytes:    64 << 10,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		},
-		done: make(chan error, 1),
+		done:  make(chan error, 1),
+		fresh: map[net.Conn]bool{},
 	}
+	s.server.ConnState = s.track
 	go func() { s.done <- s.server.Serve(ln) }()
 	return s
 }
@@ -45,6 +69,12 @@ func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
 // Close stops accepting requests and waits for those in flight until ctx ends.
 func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for c := range s.fresh {
+		c.Close()
+	}
+	s.mu.Unlock()
 	err := s.server.Shutdown(ctx)
 	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		return errors.Join(err, serr)

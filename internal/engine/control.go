@@ -32,7 +32,10 @@ func (e *Engine) StopPipelineExecution(ctx context.Context, in *wire.StopPipelin
 		if err := checkStoppable(ex, abandon); err != nil {
 			return err
 		}
-		ex.Status, ex.StopReason, ex.Updated = core.StatusStopping, wire.Value(in.Reason), e.now()
+		ex.Status, ex.Updated = core.StatusStopping, e.now()
+		if in.Reason != nil || ex.StopReason == "" { // an abandon after a stop keeps its reason unless it gives one
+			ex.StopReason = wire.Value(in.Reason)
+		}
 		ex.Halt = core.HaltStop
 		if abandon {
 			ex.Halt = core.HaltAbandon
