@@ -146,7 +146,7 @@ func (q queries) ExecutionList(ctx context.Context, scope core.Scope, pipeline s
 		WHERE e.account = ? AND e.region = ? AND e.pipeline = ? AND e.seq < ?
 		AND (? = '' OR EXISTS (SELECT 1 FROM stage_runs s
 			WHERE s.execution_id = e.id AND s.stage = ? AND s.status = 'Succeeded'))
-		ORDER BY e.seq DESC LIMIT ?`,
+		ORDER BY e.seq DESC LIMIT ? + 0`,
 		scope.Account, scope.Region, pipeline, before(f.Before), f.SucceededIn, f.SucceededIn, limit(f.Limit))
 	return listDocs(rows, err, setExecutionSeq)
 }

@@ -53,9 +53,9 @@ func (q queries) JobClaim(ctx context.Context, scope core.Scope, typ core.Action
 		return nil, nil
 	}
 	args := []any{scope.Account, scope.Region, typ.Category, typ.Owner, typ.Provider, typ.Version}
-	stmt := `SELECT doc FROM jobs WHERE ` + jobClaimWhere + ` ORDER BY created_at, id LIMIT ?`
+	stmt := `SELECT doc FROM jobs WHERE ` + jobClaimWhere + ` ORDER BY created_at, id LIMIT ? + 0`
 	if query != nil {
-		stmt = `SELECT doc FROM jobs WHERE ` + jobClaimWhere + ` AND query_value = ? ORDER BY created_at, id LIMIT ?`
+		stmt = `SELECT doc FROM jobs WHERE ` + jobClaimWhere + ` AND query_value = ? ORDER BY created_at, id LIMIT ? + 0`
 		args = append(args, *query)
 	}
 	rows, err := q.query(ctx, stmt, append(args, n)...)
@@ -95,6 +95,6 @@ func (q queries) dispatch(ctx context.Context, j *core.Job, nonce string, now, d
 func (q queries) JobsExpired(ctx context.Context, now time.Time, n int) ([]*core.Job, error) {
 	rows, err := q.query(ctx, `SELECT doc FROM jobs
 		WHERE status IN ('Dispatched', 'InProgress') AND deadline > 0 AND deadline < ?
-		ORDER BY deadline, id LIMIT ?`, millis(now), limit(n))
+		ORDER BY deadline, id LIMIT ? + 0`, millis(now), limit(n))
 	return listDocs[core.Job](rows, err, nil)
 }

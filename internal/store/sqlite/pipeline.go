@@ -111,7 +111,7 @@ func (q queries) PipelineGet(ctx context.Context, scope core.Scope, name string,
 func (q queries) PipelineList(ctx context.Context, scope core.Scope, page store.Page) ([]*core.Pipeline, error) {
 	rows, err := q.query(ctx, `SELECT `+pipelineColumns+`, p.version, p.updated_at
 		FROM pipelines p WHERE p.account = ? AND p.region = ? AND p.name > ?
-		ORDER BY p.name LIMIT ?`, scope.Account, scope.Region, page.After, page.Limit)
+		ORDER BY p.name LIMIT ? + 0`, scope.Account, scope.Region, page.After, page.Limit)
 	if err != nil {
 		return nil, interpretError(err)
 	}

@@ -143,12 +143,12 @@ func (q queries) ActionRunList(ctx context.Context, scope core.Scope, pipeline s
 	if f.ExecutionID != "" {
 		rows, err := q.query(ctx, `SELECT seq, doc FROM action_runs
 			WHERE account = ? AND region = ? AND pipeline = ? AND execution_id = ? AND seq < ?
-			ORDER BY seq DESC LIMIT ?`,
+			ORDER BY seq DESC LIMIT ? + 0`,
 			scope.Account, scope.Region, pipeline, f.ExecutionID, before(f.Before), limit(f.Limit))
 		return listDocs(rows, err, setActionRunSeq)
 	}
 	rows, err := q.query(ctx, `SELECT seq, doc FROM action_runs
-		WHERE account = ? AND region = ? AND pipeline = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+		WHERE account = ? AND region = ? AND pipeline = ? AND seq < ? ORDER BY seq DESC LIMIT ? + 0`,
 		scope.Account, scope.Region, pipeline, before(f.Before), limit(f.Limit))
 	return listDocs(rows, err, setActionRunSeq)
 }
@@ -167,7 +167,7 @@ func (q queries) ActionRunByToken(ctx context.Context, scope core.Scope, pipelin
 
 func (q queries) ActionRunsExpired(ctx context.Context, now time.Time, n int) ([]*core.ActionRun, error) {
 	rows, err := q.query(ctx, `SELECT seq, doc FROM action_runs
-		WHERE status = 'InProgress' AND deadline > 0 AND deadline < ? ORDER BY deadline, seq LIMIT ?`,
+		WHERE status = 'InProgress' AND deadline > 0 AND deadline < ? ORDER BY deadline, seq LIMIT ? + 0`,
 		millis(now), limit(n))
 	return listDocs(rows, err, setActionRunSeq)
 }

@@ -30,6 +30,9 @@ var migrations embed.FS
 type Store struct {
 	queries         // reads, on the reader pool
 	writer  *sql.DB // exactly one connection: SQLite has one writer anyway
+	// wstmts are statements prepared on the writer's connection, which
+	// transactions reuse (see queries.txStmt).
+	wstmts *stmtCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -56,6 +59,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return &Store{
 		queries: queries{pool: reader, stmts: newStmtCache()},
 		writer:  writer,
+		wstmts:  newStmtCache(),
 	}, nil
 }
 
@@ -90,16 +94,21 @@ func openDB(path string, readOnly bool) (*sql.DB, error) {
 // Close closes both pools.
 func (s *Store) Close() error {
 	s.stmts.close()
+	s.wstmts.close()
 	return errors.Join(s.pool.Close(), s.writer.Close())
 }
 
-// InTx runs fn in one immediate write transaction.
+// InTx runs fn in one immediate write transaction. Statements the
+// transaction ran that the writer had not prepared yet are prepared once it
+// ended, for the transactions after it.
 func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", interpretError(err))
 	}
-	if err := fn(queries{tx: tx}); err != nil {
+	var missed []string
+	defer func() { s.prepareWriter(missed) }()
+	if err := fn(queries{tx: tx, stmts: s.wstmts, missed: &missed}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -107,6 +116,25 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 		return fmt.Errorf("commit: %w", interpretError(err))
 	}
 	return nil
+}
+
+// prepareWriter prepares statements on the writer, outside any
+// transaction: preparing needs the writer's one connection, which a
+// transaction holds until it ends. A statement that fails to prepare is
+// left out; transactions then keep running it unprepared.
+func (s *Store) prepareWriter(queries []string) {
+	for _, q := range queries {
+		if s.wstmts.get(q) != nil {
+			continue
+		}
+		st, err := s.writer.PrepareContext(context.Background(), q)
+		if err != nil {
+			continue
+		}
+		if !s.wstmts.add(q, st) {
+			st.Close()
+		}
+	}
 }
 
 // migrate applies the embedded migrations in name order, each in its own

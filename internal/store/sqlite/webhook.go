@@ -80,7 +80,7 @@ func escapeLike(s string) string {
 
 func (q queries) WebhookList(ctx context.Context, scope core.Scope, page store.Page) ([]*core.Webhook, error) {
 	rows, err := q.query(ctx, `SELECT `+webhookColumns+` FROM webhooks
-		WHERE account = ? AND region = ? AND name > ? ORDER BY name LIMIT ?`,
+		WHERE account = ? AND region = ? AND name > ? ORDER BY name LIMIT ? + 0`,
 		scope.Account, scope.Region, page.After, page.Limit)
 	if err != nil {
 		return nil, interpretError(err)
