@@ -53,7 +53,7 @@ func (e *Engine) reconcile(ctx context.Context, tx store.Tx, fx *effects, sc cor
 
 // load reads the flows of a pipeline's active executions.
 func (e *Engine) load(ctx context.Context, tx store.Tx, sc core.Scope, name, focus string) ([]*flow, error) {
-	active, err := tx.ExecutionActive(ctx, sc, name)
+	active, err := activeFor(ctx, tx, sc, name, focus)
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +77,24 @@ func (e *Engine) load(ctx context.Context, tx store.Tx, sc core.Scope, name, foc
 		flows = append(flows, f)
 	}
 	return flows, nil
+}
+
+// activeFor reads the active executions reconcile must plan. An active
+// PARALLEL focus is read alone: it neither takes nor respects stage locks
+// (E-4.7), so planning it needs no other execution and moves no other.
+// Decoding every active execution (up to 50 in a PARALLEL pipeline) on
+// each job result was a tenth of the engine's time in a busy pipeline.
+func activeFor(ctx context.Context, tx store.Tx, sc core.Scope, name, focus string) ([]*core.Execution, error) {
+	if focus != "" {
+		ex, err := tx.ExecutionGet(ctx, sc, name, focus)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if err == nil && ex.Mode == string(wire.ExecutionModePARALLEL) && ex.Active() {
+			return []*core.Execution{ex}, nil
+		}
+	}
+	return tx.ExecutionActive(ctx, sc, name)
 }
 
 func loadFlow(ctx context.Context, r store.Reader, ex *core.Execution, d *wire.PipelineDeclaration) (*flow, error) {
