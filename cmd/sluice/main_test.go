@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -51,7 +53,26 @@ func newClient(m *Main, opts ...clientOpts) *codepipeline.Client {
 		BaseEndpoint:     aws.String(m.URL()),
 		Credentials:      credentials.NewStaticCredentialsProvider(o.accessKey, o.secret, ""),
 		RetryMaxAttempts: 1,
-	})
+	}, func(o *codepipeline.Options) { o.HTTPClient = bufferedBody{o.HTTPClient} })
+}
+
+// bufferedBody hands the transport its own copy of each request body. The
+// SDK closes the body it gave the transport as soon as response headers
+// arrive; net/http's write loop then reads an error and closes the
+// connection while the response is still being read, which fails a few
+// large answers in a thousand from a fast local server. No retries here
+// hide it, so the tests would flake.
+type bufferedBody struct{ next codepipeline.HTTPClient }
+
+func (c bufferedBody) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return c.next.Do(r)
 }
 
 // wantAPIError asserts err is the AWS error code, with a message holding
