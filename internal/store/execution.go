@@ -39,6 +39,8 @@ type ExecutionReader interface {
 	ActionRunsOf(ctx context.Context, scope core.Scope, pipeline, executionID string) ([]*core.ActionRun, error)
 	// ActionRunsLatest returns, per (stage, action), the run with the highest Seq.
 	ActionRunsLatest(ctx context.Context, scope core.Scope, pipeline string) ([]*core.ActionRun, error)
+	// ActionRunsBusy counts an execution's InProgress runs of one stage.
+	ActionRunsBusy(ctx context.Context, scope core.Scope, pipeline, executionID, stage string) (int, error)
 	// ActionRunList returns action runs newest first, of one execution when
 	// ExecutionID is set.
 	ActionRunList(ctx context.Context, scope core.Scope, pipeline string, f ActionRunFilter) ([]*core.ActionRun, error)

@@ -106,6 +106,14 @@ func (q queries) ActionRunsOf(ctx context.Context, scope core.Scope, pipeline, e
 	return listDocs(rows, err, setActionRunSeq)
 }
 
+func (q queries) ActionRunsBusy(ctx context.Context, scope core.Scope, pipeline, executionID, stage string) (int, error) {
+	var n int
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM action_runs
+		WHERE account = ? AND region = ? AND pipeline = ? AND execution_id = ? AND stage = ? AND status = 'InProgress'`,
+		scope.Account, scope.Region, pipeline, executionID, stage).Scan(&n)
+	return n, interpretError(err)
+}
+
 // actionRunsLatestSQL is stageRunsLatestSQL one level deeper: within each
 // stage it walks the distinct actions the same way. (A row-value step
 // "(stage, action) > (?, ?)" would be one walk, but SQLite seeks only on its

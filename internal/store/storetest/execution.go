@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -353,7 +354,17 @@ func exerciseActionRun(t *testing.T, newStore func(t *testing.T) store.Store) {
 		if err != nil {
 			return err
 		}
+		busy := func(exec, stage string) string {
+			n, err := r.ActionRunsBusy(ctx, scopeA, "p", exec, stage)
+			if err != nil {
+				return err.Error()
+			}
+			return strconv.Itoa(n)
+		}
 		return errors.Join(
+			want("busy in e2's Build", busy("e2", "Build"), "1"),
+			want("busy in e2's Source", busy("e2", "Source"), "0"),
+			want("busy in e1's Build", busy("e1", "Build"), "0"),
 			want("action run", got, full),
 			want("runs of e1", keys(of, actionRunID), "a1,a2,a3"),
 			want("latest", keys(latest, actionRunID), "a3,a4,a5,a7"),
