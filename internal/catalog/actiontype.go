@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
@@ -402,10 +403,41 @@ func (s *Service) ActionTypeDefinition(ctx context.Context, r store.Reader, sc c
 	if err != nil {
 		return nil, false, err
 	}
+	t, err := definitions.decode(rec)
+	return t, !rec.Deleted, err
+}
+
+// definitions keeps decoded custom action types for the engine, which asks
+// for one on every job it queues. The key is the stored document and id,
+// so an updated type is a new entry. Callers treat results as read-only.
+var definitions = &definitionCache{m: map[string]*wire.ActionType{}}
+
+type definitionCache struct {
+	mu sync.Mutex
+	m  map[string]*wire.ActionType
+}
+
+// definitionCacheSize bounds the cache; it starts over when full.
+const definitionCacheSize = 256
+
+func (c *definitionCache) decode(rec *core.ActionType) (*wire.ActionType, error) {
+	key := describeTypeID(rec.ID) + "\x00" + string(rec.Definition)
+	c.mu.Lock()
+	t, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return t, nil
+	}
 	st, err := decodeActionType(rec.Definition)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	st.Id = wireTypeID(rec.ID)
-	return &st.ActionType, !rec.Deleted, nil
+	c.mu.Lock()
+	if len(c.m) >= definitionCacheSize {
+		clear(c.m)
+	}
+	c.m[key] = &st.ActionType
+	c.mu.Unlock()
+	return &st.ActionType, nil
 }

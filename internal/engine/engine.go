@@ -161,11 +161,45 @@ func pipeline(ctx context.Context, r store.Reader, sc core.Scope, name string, v
 	if err != nil {
 		return nil, nil, err
 	}
-	var d wire.PipelineDeclaration
-	if err := json.Unmarshal(p.Declaration, &d); err != nil {
+	d, err := decls.decode(p.Declaration)
+	if err != nil {
 		return nil, nil, fmt.Errorf("decode pipeline %s: %w", name, err)
 	}
-	return p, &d, nil
+	return p, d, nil
+}
+
+// decls keeps decoded pipeline declarations: every job result plans with
+// one, and decoding it was a tenth of the work. Stored versions never
+// change, and the key is the stored document itself, so a hit is always
+// the same declaration. Callers must treat the result as read-only.
+var decls = &declCache{m: map[string]*wire.PipelineDeclaration{}}
+
+type declCache struct {
+	mu sync.Mutex
+	m  map[string]*wire.PipelineDeclaration
+}
+
+// declCacheSize bounds the cache; it starts over when full.
+const declCacheSize = 256
+
+func (c *declCache) decode(raw []byte) (*wire.PipelineDeclaration, error) {
+	c.mu.Lock()
+	d, ok := c.m[string(raw)]
+	c.mu.Unlock()
+	if ok {
+		return d, nil
+	}
+	d = &wire.PipelineDeclaration{}
+	if err := json.Unmarshal(raw, d); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.m) >= declCacheSize {
+		clear(c.m)
+	}
+	c.m[string(raw)] = d
+	c.mu.Unlock()
+	return d, nil
 }
 
 // stageIndex finds a stage of a declaration, or StageNotFoundException.

@@ -138,6 +138,11 @@ func (e *Engine) finishJob(ctx context.Context, sc core.Scope, id string, check 
 		if r.Status == core.StatusInProgress {
 			return nil // a continuation: the run goes on
 		}
+		// While another action of the group runs, the stage waits for it
+		// whatever this result was (E-2.2, E-2.3): planning would move nothing.
+		if busy, err := tx.ActionRunsBusy(ctx, sc, j.Pipeline, j.ExecutionID, r.Stage); err != nil || busy > 0 {
+			return err
+		}
 		return e.reconcile(ctx, tx, fx, sc, j.Pipeline, j.ExecutionID)
 	})
 }
