@@ -2,42 +2,88 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
 )
 
 func (q queries) JobPut(ctx context.Context, j *core.Job) error {
-	doc, err := encodeDoc(j)
+	doc, err := encodeJobDoc(j)
 	if err != nil {
 		return err
 	}
 	_, err = q.exec(ctx, `INSERT INTO jobs
 		(id, account, region, pipeline, action_run_id, category, owner, provider, version,
-		status, query_value, created_at, deadline, doc)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		status, query_value, created_at, deadline, doc, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET account = excluded.account, region = excluded.region,
 		pipeline = excluded.pipeline, action_run_id = excluded.action_run_id, category = excluded.category,
 		owner = excluded.owner, provider = excluded.provider, version = excluded.version,
 		status = excluded.status, query_value = excluded.query_value, created_at = excluded.created_at,
-		deadline = excluded.deadline, doc = excluded.doc`,
+		deadline = excluded.deadline, doc = excluded.doc, data = excluded.data`,
 		j.ID, j.Scope.Account, j.Scope.Region, j.Pipeline, j.ActionRunID,
 		j.Type.Category, j.Type.Owner, j.Type.Provider, j.Type.Version,
-		j.Status, j.QueryValue, millisOrZero(j.Created), millisOrZero(j.Deadline), doc)
+		j.Status, j.QueryValue, millisOrZero(j.Created), millisOrZero(j.Deadline), doc, string(j.Data))
 	return interpretError(err)
 }
 
+// encodeJobDoc encodes a job without its data, which has its own column.
+func encodeJobDoc(j *core.Job) (string, error) {
+	bare := *j
+	bare.Data = nil
+	return encodeDoc(&bare)
+}
+
+// jobColumns are what scanJob reads.
+const jobColumns = `doc, data`
+
+// scanJob decodes a row of jobColumns. Rows from before the data column
+// keep their data in the document.
+func scanJob(row interface{ Scan(...any) error }) (*core.Job, error) {
+	var doc, data []byte
+	if err := row.Scan(&doc, &data); err != nil {
+		return nil, interpretError(err)
+	}
+	j := new(core.Job)
+	if err := json.Unmarshal(doc, j); err != nil {
+		return nil, fmt.Errorf("decode job: %w", err)
+	}
+	if len(data) > 0 {
+		j.Data = data
+	}
+	return j, nil
+}
+
+func listJobs(rows *sql.Rows, err error) ([]*core.Job, error) {
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	defer rows.Close()
+	var out []*core.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
 func (q queries) JobGet(ctx context.Context, scope core.Scope, id string) (*core.Job, error) {
-	row := q.queryRow(ctx, `SELECT doc FROM jobs WHERE id = ? AND account = ? AND region = ?`,
+	row := q.queryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ? AND account = ? AND region = ?`,
 		id, scope.Account, scope.Region)
-	return scanDoc[core.Job](row, nil)
+	return scanJob(row)
 }
 
 func (q queries) JobsOf(ctx context.Context, scope core.Scope, actionRunID string) ([]*core.Job, error) {
-	rows, err := q.query(ctx, `SELECT doc FROM jobs
+	rows, err := q.query(ctx, `SELECT `+jobColumns+` FROM jobs
 		WHERE action_run_id = ? AND account = ? AND region = ? ORDER BY created_at, id`,
 		actionRunID, scope.Account, scope.Region)
-	return listDocs[core.Job](rows, err, nil)
+	return listJobs(rows, err)
 }
 
 const jobClaimWhere = `account = ? AND region = ? AND category = ? AND owner = ? AND provider = ?
@@ -53,13 +99,13 @@ func (q queries) JobClaim(ctx context.Context, scope core.Scope, typ core.Action
 		return nil, nil
 	}
 	args := []any{scope.Account, scope.Region, typ.Category, typ.Owner, typ.Provider, typ.Version}
-	stmt := `SELECT doc FROM jobs WHERE ` + jobClaimWhere + ` ORDER BY created_at, id LIMIT ? + 0`
+	stmt := `SELECT ` + jobColumns + ` FROM jobs WHERE ` + jobClaimWhere + ` ORDER BY created_at, id LIMIT ? + 0`
 	if query != nil {
-		stmt = `SELECT doc FROM jobs WHERE ` + jobClaimWhere + ` AND query_value = ? ORDER BY created_at, id LIMIT ? + 0`
+		stmt = `SELECT ` + jobColumns + ` FROM jobs WHERE ` + jobClaimWhere + ` AND query_value = ? ORDER BY created_at, id LIMIT ? + 0`
 		args = append(args, *query)
 	}
 	rows, err := q.query(ctx, stmt, append(args, n)...)
-	jobs, err := listDocs[core.Job](rows, err, nil)
+	jobs, err := listJobs(rows, err)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +125,7 @@ func (q queries) JobClaim(ctx context.Context, scope core.Scope, typ core.Action
 // dispatch marks one Queued job Dispatched; false when it no longer was Queued.
 func (q queries) dispatch(ctx context.Context, j *core.Job, nonce string, now, deadline time.Time) (bool, error) {
 	j.Status, j.Nonce, j.Updated, j.Deadline = core.JobDispatched, nonce, now, deadline
-	doc, err := encodeDoc(j)
+	doc, err := encodeJobDoc(j)
 	if err != nil {
 		return false, err
 	}
@@ -93,8 +139,8 @@ func (q queries) dispatch(ctx context.Context, j *core.Job, nonce string, now, d
 }
 
 func (q queries) JobsExpired(ctx context.Context, now time.Time, n int) ([]*core.Job, error) {
-	rows, err := q.query(ctx, `SELECT doc FROM jobs
+	rows, err := q.query(ctx, `SELECT `+jobColumns+` FROM jobs
 		WHERE status IN ('Dispatched', 'InProgress') AND deadline > 0 AND deadline < ?
 		ORDER BY deadline, id LIMIT ? + 0`, millis(now), limit(n))
-	return listDocs[core.Job](rows, err, nil)
+	return listJobs(rows, err)
 }
