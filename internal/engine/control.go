@@ -13,18 +13,8 @@ import (
 // StopPipelineExecution stops an execution, letting in-progress actions
 // finish or abandoning them (E-5).
 func (e *Engine) StopPipelineExecution(ctx context.Context, in *wire.StopPipelineExecutionInput) (*wire.StopPipelineExecutionOutput, error) {
-	sc, err := scope(ctx)
-	if err != nil {
-		return nil, err
-	}
 	name, id, abandon := wire.Value(in.PipelineName), wire.Value(in.PipelineExecutionId), wire.Value(in.Abandon)
-	err = e.inTx(ctx, func(tx store.Tx, fx *effects) error {
-		if _, _, err := pipeline(ctx, tx, sc, name, 0); err != nil {
-			return err
-		}
-		if err := tx.PipelineLock(ctx, sc, name); err != nil {
-			return err
-		}
+	err := e.onPipeline(ctx, name, func(tx store.Tx, fx *effects, sc core.Scope, _ *core.Pipeline, _ *wire.PipelineDeclaration) error {
 		ex, err := execution(ctx, tx, sc, name, id)
 		if err != nil {
 			return err
@@ -94,19 +84,8 @@ func (e *Engine) EnableStageTransition(ctx context.Context, in *wire.EnableStage
 }
 
 func (e *Engine) setTransition(ctx context.Context, name, stage, kind string, enabled bool, reason string) error {
-	sc, err := scope(ctx)
-	if err != nil {
-		return err
-	}
-	err = e.inTx(ctx, func(tx store.Tx, fx *effects) error {
-		_, d, err := pipeline(ctx, tx, sc, name, 0)
-		if err != nil {
-			return err
-		}
+	err := e.onPipeline(ctx, name, func(tx store.Tx, fx *effects, sc core.Scope, _ *core.Pipeline, d *wire.PipelineDeclaration) error {
 		if _, err := stageIndex(d, stage); err != nil {
-			return err
-		}
-		if err := tx.PipelineLock(ctx, sc, name); err != nil {
 			return err
 		}
 		t := &core.Transition{
@@ -123,25 +102,14 @@ func (e *Engine) setTransition(ctx context.Context, name, stage, kind string, en
 
 // PutApprovalResult answers a manual approval.
 func (e *Engine) PutApprovalResult(ctx context.Context, in *wire.PutApprovalResultInput) (*wire.PutApprovalResultOutput, error) {
-	sc, err := scope(ctx)
-	if err != nil {
-		return nil, err
-	}
 	name, stage, action := wire.Value(in.PipelineName), wire.Value(in.StageName), wire.Value(in.ActionName)
 	now := e.now()
-	err = e.inTx(ctx, func(tx store.Tx, fx *effects) error {
-		_, d, err := pipeline(ctx, tx, sc, name, 0)
-		if err != nil {
-			return err
-		}
+	err := e.onPipeline(ctx, name, func(tx store.Tx, fx *effects, sc core.Scope, _ *core.Pipeline, d *wire.PipelineDeclaration) error {
 		i, err := stageIndex(d, stage)
 		if err != nil {
 			return err
 		}
 		if _, err := findAction(d, i, action); err != nil {
-			return err
-		}
-		if err := tx.PipelineLock(ctx, sc, name); err != nil {
 			return err
 		}
 		r, err := tx.ActionRunByToken(ctx, sc, name, stage, action, wire.Value(in.Token))

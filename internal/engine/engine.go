@@ -202,6 +202,27 @@ func (c *declCache) decode(raw []byte) (*wire.PipelineDeclaration, error) {
 	return d, nil
 }
 
+// onPipeline runs fn in one transaction on the caller's pipeline, locked
+// and read at its latest version: the frame of every operation that
+// changes what runs.
+func (e *Engine) onPipeline(ctx context.Context, name string,
+	fn func(tx store.Tx, fx *effects, sc core.Scope, p *core.Pipeline, d *wire.PipelineDeclaration) error) error {
+	sc, err := scope(ctx)
+	if err != nil {
+		return err
+	}
+	return e.inTx(ctx, func(tx store.Tx, fx *effects) error {
+		if err := tx.PipelineLock(ctx, sc, name); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		p, d, err := pipeline(ctx, tx, sc, name, 0)
+		if err != nil {
+			return err
+		}
+		return fn(tx, fx, sc, p, d)
+	})
+}
+
 // stageIndex finds a stage of a declaration, or StageNotFoundException.
 func stageIndex(d *wire.PipelineDeclaration, name string) (int, error) {
 	for i, s := range d.Stages {

@@ -82,10 +82,7 @@ func (e *Engine) ListPipelineExecutions(ctx context.Context, in *wire.ListPipeli
 		return nil, wrap(err, "list pipeline executions")
 	}
 	out := &wire.ListPipelineExecutionsOutput{PipelineExecutionSummaries: []wire.PipelineExecutionSummary{}}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		out.NextToken = encodeSeq("executions", rows[limit-1].Seq)
-	}
+	rows, out.NextToken = pageOf(rows, limit, "executions", func(ex *core.Execution) int64 { return ex.Seq })
 	for _, ex := range rows {
 		out.PipelineExecutionSummaries = append(out.PipelineExecutionSummaries, summary(ex))
 	}
@@ -145,10 +142,7 @@ func (e *Engine) ListActionExecutions(ctx context.Context, in *wire.ListActionEx
 		return nil, wrap(err, "list action executions")
 	}
 	out := &wire.ListActionExecutionsOutput{ActionExecutionDetails: []wire.ActionExecutionDetail{}}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		out.NextToken = encodeSeq("actions", rows[limit-1].Seq)
-	}
+	rows, out.NextToken = pageOf(rows, limit, "actions", func(r *core.ActionRun) int64 { return r.Seq })
 	for _, r := range rows {
 		d, err := e.detail(ctx, sc, r)
 		if err != nil {
@@ -209,6 +203,16 @@ func masked(config map[string]string, def *wire.ActionType) map[string]string {
 		}
 	}
 	return out
+}
+
+// pageOf cuts rows read with one extra down to limit, with the token of
+// the next page when there is one.
+func pageOf[T any](rows []T, limit int, kind string, seq func(T) int64) ([]T, *string) {
+	if len(rows) <= limit {
+		return rows, nil
+	}
+	rows = rows[:limit]
+	return rows, encodeSeq(kind, seq(rows[limit-1]))
 }
 
 // Pagination tokens: the list's kind and the Seq of the page's last row.

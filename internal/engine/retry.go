@@ -12,20 +12,9 @@ import (
 // RetryStageExecution re-runs the failed actions of a stage, or all of
 // them, in the same execution.
 func (e *Engine) RetryStageExecution(ctx context.Context, in *wire.RetryStageExecutionInput) (*wire.RetryStageExecutionOutput, error) {
-	sc, err := scope(ctx)
-	if err != nil {
-		return nil, err
-	}
 	name, stage, id := wire.Value(in.PipelineName), wire.Value(in.StageName), wire.Value(in.PipelineExecutionId)
-	err = e.inTx(ctx, func(tx store.Tx, fx *effects) error {
-		p, d, err := pipeline(ctx, tx, sc, name, 0)
-		if err != nil {
-			return err
-		}
+	err := e.onPipeline(ctx, name, func(tx store.Tx, fx *effects, sc core.Scope, p *core.Pipeline, d *wire.PipelineDeclaration) error {
 		if _, err := stageIndex(d, stage); err != nil {
-			return err
-		}
-		if err := tx.PipelineLock(ctx, sc, name); err != nil {
 			return err
 		}
 		ex, err := execution(ctx, tx, sc, name, id)
@@ -115,22 +104,11 @@ func latestStageRun(ctx context.Context, r store.Reader, sc core.Scope, name, st
 // RollbackStage re-runs one stage with what an earlier successful
 // execution ran it with, as a new ROLLBACK execution.
 func (e *Engine) RollbackStage(ctx context.Context, in *wire.RollbackStageInput) (*wire.RollbackStageOutput, error) {
-	sc, err := scope(ctx)
-	if err != nil {
-		return nil, err
-	}
 	name, stage, target := wire.Value(in.PipelineName), wire.Value(in.StageName), wire.Value(in.TargetPipelineExecutionId)
 	var id string
-	err = e.inTx(ctx, func(tx store.Tx, fx *effects) error {
-		p, d, err := pipeline(ctx, tx, sc, name, 0)
-		if err != nil {
-			return err
-		}
+	err := e.onPipeline(ctx, name, func(tx store.Tx, fx *effects, sc core.Scope, p *core.Pipeline, d *wire.PipelineDeclaration) error {
 		i, err := stageIndex(d, stage)
 		if err != nil {
-			return err
-		}
-		if err := tx.PipelineLock(ctx, sc, name); err != nil {
 			return err
 		}
 		t, err := execution(ctx, tx, sc, name, target)
@@ -188,18 +166,10 @@ func checkRollback(ctx context.Context, tx store.Tx, p *core.Pipeline, d *wire.P
 // PutActionRevision gives a source action a revision; a revision never
 // seen before starts an execution that uses it (§2.1).
 func (e *Engine) PutActionRevision(ctx context.Context, in *wire.PutActionRevisionInput) (*wire.PutActionRevisionOutput, error) {
-	sc, err := scope(ctx)
-	if err != nil {
-		return nil, err
-	}
 	name, stage, action := wire.Value(in.PipelineName), wire.Value(in.StageName), wire.Value(in.ActionName)
 	rev := in.ActionRevision
 	out := &wire.PutActionRevisionOutput{NewRevision: wire.Ptr(false)}
-	err = e.inTx(ctx, func(tx store.Tx, fx *effects) error {
-		p, d, err := pipeline(ctx, tx, sc, name, 0)
-		if err != nil {
-			return err
-		}
+	err := e.onPipeline(ctx, name, func(tx store.Tx, fx *effects, sc core.Scope, p *core.Pipeline, d *wire.PipelineDeclaration) error {
 		i, err := stageIndex(d, stage)
 		if err != nil {
 			return err

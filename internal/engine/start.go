@@ -112,17 +112,9 @@ func (e *Engine) PipelineUpdated(ctx context.Context, tx store.Tx, p *core.Pipel
 
 // StartPipelineExecution starts the latest version of a pipeline (§2.1).
 func (e *Engine) StartPipelineExecution(ctx context.Context, in *wire.StartPipelineExecutionInput) (*wire.StartPipelineExecutionOutput, error) {
-	sc, err := scope(ctx)
-	if err != nil {
-		return nil, err
-	}
 	name, token := wire.Value(in.Name), wire.Value(in.ClientRequestToken)
 	var id string
-	err = e.inTx(ctx, func(tx store.Tx, fx *effects) error {
-		p, d, err := pipeline(ctx, tx, sc, name, 0)
-		if err != nil {
-			return err
-		}
+	err := e.onPipeline(ctx, name, func(tx store.Tx, fx *effects, sc core.Scope, p *core.Pipeline, d *wire.PipelineDeclaration) error {
 		if token != "" {
 			if ex, err := tx.ExecutionByToken(ctx, sc, name, token); err == nil {
 				id = ex.ID // idempotent: the same token starts one execution
