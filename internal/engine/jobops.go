@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -111,8 +112,10 @@ func (e *Engine) finishJob(ctx context.Context, sc core.Scope, id string, check 
 		if err := check(j); err != nil {
 			return err
 		}
-		if err := tx.PipelineLock(ctx, sc, j.Pipeline); err != nil {
+		if err := tx.PipelineLock(ctx, sc, j.Pipeline); errors.Is(err, store.ErrNotFound) {
 			return jobNotFound(id) // its pipeline was deleted
+		} else if err != nil {
+			return err
 		}
 		if jobDone(j.Status) {
 			return core.Errorf(core.InvalidJobState, "Job '%s' is in state %s and cannot take a result", id, j.Status)

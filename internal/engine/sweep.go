@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
@@ -48,15 +49,16 @@ func (e *Engine) Recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var errs []error
 	for _, ref := range refs {
 		err := e.inTx(ctx, func(tx store.Tx, fx *effects) error {
 			return e.reconcile(ctx, tx, fx, ref.Scope, ref.Name, "")
 		})
-		if err != nil {
-			return err
+		if err != nil { // one pipeline that cannot be planned must not hold the others back
+			errs = append(errs, fmt.Errorf("pipeline %s of %s/%s: %w", ref.Name, ref.Scope.Account, ref.Scope.Region, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Sweep handles everything due now: jobs whose acknowledgement window or
