@@ -200,3 +200,27 @@ func TestContinuationToken(t *testing.T) {
 }
 
 var _ = time.Second
+
+// TestDeployActionExecutionTargets: a known action execution has no
+// deployment targets; an unknown one, or one of another pipeline, is
+// ActionExecutionNotFoundException.
+func TestDeployActionExecutionTargets(t *testing.T) {
+	m := MustOpen(t)
+	c := newClient(m)
+	ctx := context.Background()
+	setupTypes(t, c, "TgtSrc", "TgtBuild")
+	must[*codepipeline.CreatePipelineOutput](t)(c.CreatePipeline(ctx, &codepipeline.CreatePipelineInput{
+		Pipeline: flowPipeline("targets", "TgtSrc", types.ExecutionModeSuperseded, []types.ActionDeclaration{buildAction("Build", "TgtBuild", "app", 1)})}))
+	job := pollOne(t, c, customID(types.ActionCategorySource, "TgtSrc"), nil)
+	run := job.Data.PipelineContext.Action.ActionExecutionId
+	out, err := c.ListDeployActionExecutionTargets(ctx, &codepipeline.ListDeployActionExecutionTargetsInput{
+		PipelineName: aws.String("targets"), ActionExecutionId: run})
+	if err != nil || len(out.Targets) != 0 || out.NextToken != nil {
+		t.Fatalf("targets %+v, %v", out, err)
+	}
+	_, err = c.ListDeployActionExecutionTargets(ctx, &codepipeline.ListDeployActionExecutionTargetsInput{ActionExecutionId: aws.String("nope")})
+	wantAPIError(t, err, "ActionExecutionNotFoundException")
+	_, err = c.ListDeployActionExecutionTargets(ctx, &codepipeline.ListDeployActionExecutionTargetsInput{
+		PipelineName: aws.String("other"), ActionExecutionId: run})
+	wantAPIError(t, err, "PipelineNotFoundException")
+}

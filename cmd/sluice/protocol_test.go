@@ -54,8 +54,8 @@ func TestProtocolErrors(t *testing.T) {
 		{"wrong member type", target, `{"maxResults":"ten"}`, true, 400, "SerializationException"},
 		{"trailing data", target, `{} {}`, true, 400, "SerializationException"},
 		{"missing signature", target, "{}", false, 403, "MissingAuthenticationTokenException"},
-		{"operation not served yet", "CodePipeline_20150709.ListDeployActionExecutionTargets",
-			`{"actionExecutionId":"x"}`, true, 400, "UnsupportedOperationException"},
+		{"operation not served yet", "CodePipeline_20150709.ListRuleExecutions",
+			`{"pipelineName":"x"}`, true, 400, "UnsupportedOperationException"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
