@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -68,9 +70,11 @@ type Engine struct {
 	NewID func() string
 
 	jobs *notifier     // wakes long-polling workers when jobs are queued
-	wake chan struct{} // wakes the sweeper when a deadline may have moved
-	quit chan struct{} // closed by Release: long-polls answer at once
-	once sync.Once
+	wake chan struct{} // wakes the sweeper when a deadline comes before its plan
+	// planned is when the sweeper next wakes by itself, in unix ms.
+	planned atomic.Int64
+	quit    chan struct{} // closed by Release: long-polls answer at once
+	once    sync.Once
 }
 
 // Release ends every long-poll in flight and makes later ones answer at
@@ -79,20 +83,29 @@ func (e *Engine) Release() {
 	e.once.Do(func() { close(e.quit) })
 }
 
-// New returns an engine with defaults for what cfg leaves zero.
+// New returns an engine with CodePipeline's default timeouts.
 func New(st store.Store, types Types, log *slog.Logger) *Engine {
-	return &Engine{
+	e := &Engine{
 		Store: st, Types: types, Clock: core.SystemClock{}, Timeouts: DefaultTimeouts,
 		Log: log, NewID: uuid.NewString,
 		jobs: newNotifier(), wake: make(chan struct{}, 1), quit: make(chan struct{}),
 	}
+	e.planned.Store(math.MaxInt64) // not planned yet: every deadline wakes the sweeper
+	return e
 }
 
 // effects are what a committed transaction must tell the rest of the
-// process: which job queues got work, and whether deadlines moved.
+// process: which job queues got work, and the earliest deadline it set.
 type effects struct {
-	queued    map[queueKey]bool
-	deadlines bool
+	queued   map[queueKey]bool
+	earliest time.Time
+}
+
+// due notes a deadline the change set.
+func (fx *effects) due(t time.Time) {
+	if !t.IsZero() && (fx.earliest.IsZero() || t.Before(fx.earliest)) {
+		fx.earliest = t
+	}
 }
 
 func (fx *effects) queue(sc core.Scope, t core.ActionTypeID) {
@@ -123,7 +136,9 @@ func (e *Engine) fire(fx *effects) {
 	for k := range fx.queued {
 		e.jobs.notify(k)
 	}
-	if fx.deadlines {
+	// The sweeper sleeps until its planned wake-up: only a deadline
+	// before that is news to it.
+	if !fx.earliest.IsZero() && fx.earliest.UnixMilli() < e.planned.Load() {
 		select {
 		case e.wake <- struct{}{}:
 		default:

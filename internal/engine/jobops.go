@@ -29,7 +29,9 @@ func (e *Engine) claim(ctx context.Context, sc core.Scope, typ core.ActionTypeID
 			now := e.now()
 			var err error
 			jobs, err = tx.JobClaim(ctx, sc, typ, query, limit, now, now.Add(e.Timeouts.Ack), e.NewID)
-			fx.deadlines = len(jobs) > 0
+			if len(jobs) > 0 {
+				fx.due(now.Add(e.Timeouts.Ack))
+			}
 			return err
 		})
 		if err != nil || len(jobs) > 0 || wait <= 0 {
@@ -80,7 +82,7 @@ func (e *Engine) acknowledge(ctx context.Context, sc core.Scope, id, nonce strin
 			if err := tx.JobPut(ctx, j); err != nil {
 				return err
 			}
-			fx.deadlines = true
+			fx.due(j.Deadline)
 		}
 		status = j.Status
 		return nil

@@ -161,8 +161,10 @@ func (e *Engine) apply(ctx context.Context, tx store.Tx, fx *effects, p *plan, f
 			return err
 		}
 	}
-	if len(p.runs) > 0 {
-		fx.deadlines = true
+	for _, r := range p.runs {
+		if r.Status == core.StatusInProgress {
+			fx.due(r.Deadline)
+		}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
@@ -24,6 +25,9 @@ func (e *Engine) Run(ctx context.Context) {
 		e.Log.Error("recover executions", "err", err)
 	}
 	for {
+		// Until the next wake-up is planned, every deadline is news: a
+		// change committed after NextDeadline was read must wake us.
+		e.planned.Store(math.MaxInt64)
 		if err := e.Sweep(ctx); err != nil && ctx.Err() == nil {
 			e.Log.Error("sweep", "err", err)
 		}
@@ -31,6 +35,7 @@ func (e *Engine) Run(ctx context.Context) {
 		if at, ok, err := e.Store.NextDeadline(ctx); err == nil && ok {
 			wait = min(wait, max(at.Sub(e.Clock.Now()), time.Millisecond))
 		}
+		e.planned.Store(e.Clock.Now().Add(wait).UnixMilli())
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
