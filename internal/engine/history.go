@@ -60,19 +60,11 @@ func rollbackOf(ex *core.Execution) *wire.PipelineRollbackMetadata {
 
 // ListPipelineExecutions lists executions newest first (E-6.5).
 func (e *Engine) ListPipelineExecutions(ctx context.Context, in *wire.ListPipelineExecutionsInput) (*wire.ListPipelineExecutionsOutput, error) {
-	sc, err := scope(ctx)
-	if err != nil {
-		return nil, err
-	}
 	name := wire.Value(in.PipelineName)
-	if _, _, err := pipeline(ctx, e.Store, sc, name, 0); err != nil {
-		return nil, err
-	}
-	before, err := decodeSeq("executions", in.NextToken)
+	sc, before, limit, err := e.listing(ctx, name, "executions", in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}
-	limit := pageSize(in.MaxResults, 100)
 	f := store.ExecutionFilter{Before: before, Limit: limit + 1}
 	if in.Filter != nil && in.Filter.SucceededInStage != nil {
 		f.SucceededIn = wire.Value(in.Filter.SucceededInStage.StageName)
@@ -112,19 +104,11 @@ func summary(ex *core.Execution) wire.PipelineExecutionSummary {
 // ListActionExecutions lists action runs newest first, of one execution
 // when the filter names one (E-6.6).
 func (e *Engine) ListActionExecutions(ctx context.Context, in *wire.ListActionExecutionsInput) (*wire.ListActionExecutionsOutput, error) {
-	sc, err := scope(ctx)
-	if err != nil {
-		return nil, err
-	}
 	name := wire.Value(in.PipelineName)
-	if _, _, err := pipeline(ctx, e.Store, sc, name, 0); err != nil {
-		return nil, err
-	}
-	before, err := decodeSeq("actions", in.NextToken)
+	sc, before, limit, err := e.listing(ctx, name, "actions", in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}
-	limit := pageSize(in.MaxResults, 100)
 	f := store.ActionRunFilter{Before: before, Limit: limit + 1}
 	if fl := in.Filter; fl != nil {
 		f.ExecutionID = wire.Value(fl.PipelineExecutionId)
@@ -203,6 +187,21 @@ func masked(config map[string]string, def *wire.ActionType) map[string]string {
 		}
 	}
 	return out
+}
+
+// listing checks what every listing of a pipeline's history needs: the
+// caller's scope, the pipeline, and the page asked for (100 rows unless
+// maxResults says otherwise).
+func (e *Engine) listing(ctx context.Context, name, kind string, token *string, max *int32) (core.Scope, int64, int, error) {
+	sc, err := scope(ctx)
+	if err != nil {
+		return sc, 0, 0, err
+	}
+	if _, _, err := pipeline(ctx, e.Store, sc, name, 0); err != nil {
+		return sc, 0, 0, err
+	}
+	before, err := decodeSeq(kind, token)
+	return sc, before, pageSize(max, 100), err
 }
 
 // pageOf cuts rows read with one extra down to limit, with the token of
