@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/page"
 	"github.com/sluice-cd/sluice/internal/store"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
@@ -38,7 +39,7 @@ var configRef = regexp.MustCompile(`\{Config:([^{}]*)\}`)
 // tags (J-1.3); re-submitting a deleted type unchanged restores it, while a
 // deleted type's id can never take another definition (J-1.2).
 func (s *Service) CreateCustomActionType(ctx context.Context, in *wire.CreateCustomActionTypeInput) (*wire.CreateCustomActionTypeOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +85,7 @@ func (s *Service) CreateCustomActionType(ctx context.Context, in *wire.CreateCus
 		return err
 	})
 	if err != nil {
-		return nil, wrap(conflict(err, "The action type"), "create custom action type")
+		return nil, core.Wrap(conflict(err, "The action type"), "create custom action type")
 	}
 	return &wire.CreateCustomActionTypeOutput{ActionType: t, Tags: tagsOut(tags)}, nil
 }
@@ -156,7 +157,7 @@ func checkCustomTypeQuota(ctx context.Context, r store.Reader, sc core.Scope) er
 // Validation), so deleting a type that is absent or deleted already
 // succeeds: what the caller wants, a type nobody can use, holds.
 func (s *Service) DeleteCustomActionType(ctx context.Context, in *wire.DeleteCustomActionTypeInput) (*struct{}, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +175,7 @@ func (s *Service) DeleteCustomActionType(ctx context.Context, in *wire.DeleteCus
 		}
 		return err
 	})
-	return nil, wrap(conflict(err, "The action type"), "delete custom action type")
+	return nil, core.Wrap(conflict(err, "The action type"), "delete custom action type")
 }
 
 // ListActionTypes lists the built-in types and the caller's live custom
@@ -182,12 +183,12 @@ func (s *Service) DeleteCustomActionType(ctx context.Context, in *wire.DeleteCus
 // actionTypesPageSize. regionFilter picks the region whose custom types of
 // the caller's account are listed; built-in types exist in every region.
 func (s *Service) ListActionTypes(ctx context.Context, in *wire.ListActionTypesInput) (*wire.ListActionTypesOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// A bad token fails before any work.
-	if _, err := decodeToken(actionTypesToken, in.NextToken); err != nil {
+	if _, err := page.After(actionTypesToken, in.NextToken); err != nil {
 		return nil, err
 	}
 	owner := in.ActionOwnerFilter
@@ -206,7 +207,7 @@ func (s *Service) ListActionTypes(ctx context.Context, in *wire.ListActionTypesI
 		}
 		types, err := liveCustomTypes(ctx, s.Store, custom)
 		if err != nil {
-			return nil, wrap(err, "list action types")
+			return nil, core.Wrap(err, "list action types")
 		}
 		all = append(all, types...)
 	}
@@ -223,7 +224,7 @@ func (s *Service) ListActionTypes(ctx context.Context, in *wire.ListActionTypesI
 // pageActionTypes returns the page of sorted types that follows token, never
 // nil, and the token of the page after it, nil on the last page.
 func pageActionTypes(all []wire.ActionType, token *string) ([]wire.ActionType, *string, error) {
-	after, err := decodeToken(actionTypesToken, token)
+	after, err := page.After(actionTypesToken, token)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -235,11 +236,11 @@ func pageActionTypes(all []wire.ActionType, token *string) ([]wire.ActionType, *
 		}
 	}
 	end := min(start+actionTypesPageSize, len(all))
-	page := append([]wire.ActionType{}, all[start:end]...)
+	types := append([]wire.ActionType{}, all[start:end]...)
 	if end == len(all) {
-		return page, nil, nil
+		return types, nil, nil
 	}
-	return page, encodeToken(actionTypesToken, actionTypeKey(&all[end-1])), nil
+	return types, page.Token(actionTypesToken, actionTypeKey(&all[end-1])), nil
 }
 
 // actionTypeKey orders action types by owner, category, provider and
@@ -293,7 +294,7 @@ func liveCustomType(ctx context.Context, r store.Reader, sc core.Scope, id core.
 // GetActionType returns a built-in or live custom action type in the
 // ActionTypeDeclaration shape.
 func (s *Service) GetActionType(ctx context.Context, in *wire.GetActionTypeInput) (*wire.GetActionTypeOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +307,7 @@ func (s *Service) GetActionType(ctx context.Context, in *wire.GetActionTypeInput
 	if id.Owner == ownerCustom {
 		st, err := liveCustomType(ctx, s.Store, sc, id)
 		if err != nil {
-			return nil, wrap(err, "get action type")
+			return nil, core.Wrap(err, "get action type")
 		}
 		return &wire.GetActionTypeOutput{ActionType: declarationOf(&st.ActionType, st, sc.Account)}, nil
 	}
@@ -321,7 +322,7 @@ func (s *Service) GetActionType(ctx context.Context, in *wire.GetActionTypeInput
 // with a declaration of the newer shape. Built-in types cannot be changed
 // and are reported as not found, like absent and deleted ones.
 func (s *Service) UpdateActionType(ctx context.Context, in *wire.UpdateActionTypeInput) (*struct{}, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -361,7 +362,7 @@ func (s *Service) UpdateActionType(ctx context.Context, in *wire.UpdateActionTyp
 		}
 		return err
 	})
-	return nil, wrap(conflict(err, "The action type"), "update action type")
+	return nil, core.Wrap(conflict(err, "The action type"), "update action type")
 }
 
 // actionTypeNotFound is the error of an absent, deleted or built-in-only

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/page"
 	"github.com/sluice-cd/sluice/internal/store"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
@@ -406,7 +407,7 @@ func TestListActionTypesTokens(t *testing.T) {
 
 	// A token continues after the key it holds.
 	out, err := b.svc.ListActionTypes(b.ctx, &wire.ListActionTypesInput{
-		NextToken: encodeToken(actionTypesToken, actionTypeKey(&all[4])),
+		NextToken: page.Token(actionTypesToken, actionTypeKey(&all[4])),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -420,8 +421,8 @@ func TestListActionTypesTokens(t *testing.T) {
 
 	for name, token := range map[string]*string{
 		"garbage":        wire.Ptr("not a token!"),
-		"other list":     encodeToken(tagsToken, "a"),
-		"empty key":      encodeToken(actionTypesToken, ""),
+		"other list":     page.Token(tagsToken, "a"),
+		"empty key":      page.Token(actionTypesToken, ""),
 		"not base64 url": wire.Ptr("++++"),
 	} {
 		_, err := b.svc.ListActionTypes(b.ctx, &wire.ListActionTypesInput{NextToken: token})

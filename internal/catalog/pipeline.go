@@ -6,13 +6,14 @@ import (
 	"errors"
 
 	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/page"
 	"github.com/sluice-cd/sluice/internal/store"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
 
 // CreatePipeline stores version 1 of a new pipeline (S-1.4).
 func (s *Service) CreatePipeline(ctx context.Context, in *wire.CreatePipelineInput) (*wire.CreatePipelineOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +59,7 @@ func (s *Service) CreatePipeline(ctx context.Context, in *wire.CreatePipelineInp
 		return nil
 	})
 	if err != nil {
-		return nil, wrap(err, "create pipeline")
+		return nil, core.Wrap(err, "create pipeline")
 	}
 	after()
 	return &wire.CreatePipelineOutput{Pipeline: decl, Tags: in.Tags}, nil
@@ -66,7 +67,7 @@ func (s *Service) CreatePipeline(ctx context.Context, in *wire.CreatePipelineInp
 
 // GetPipeline returns the latest or the asked version, secrets masked (S-3.10).
 func (s *Service) GetPipeline(ctx context.Context, in *wire.GetPipelineInput) (*wire.GetPipelineOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +83,7 @@ func (s *Service) GetPipeline(ctx context.Context, in *wire.GetPipelineInput) (*
 		return nil, core.Errorf(core.PipelineVersionNotFound, "Pipeline '%s' does not have a version %d", name, version)
 	}
 	if err != nil {
-		return nil, wrap(err, "get pipeline")
+		return nil, core.Wrap(err, "get pipeline")
 	}
 	decl, err := declaration(p)
 	if err != nil {
@@ -106,7 +107,7 @@ func (s *Service) GetPipeline(ctx context.Context, in *wire.GetPipelineInput) (*
 // UpdatePipeline stores the declaration as the next version. The version
 // in the input is ignored (S-1.4: the service assigns it).
 func (s *Service) UpdatePipeline(ctx context.Context, in *wire.UpdatePipelineInput) (*wire.UpdatePipelineOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +150,7 @@ func (s *Service) UpdatePipeline(ctx context.Context, in *wire.UpdatePipelineInp
 		return nil
 	})
 	if err != nil {
-		return nil, wrap(err, "update pipeline")
+		return nil, core.Wrap(err, "update pipeline")
 	}
 	after()
 	return &wire.UpdatePipelineOutput{Pipeline: decl}, nil
@@ -159,7 +160,7 @@ func (s *Service) UpdatePipeline(ctx context.Context, in *wire.UpdatePipelineInp
 // pipeline that does not exist succeeds: the model gives the operation no
 // not-found error.
 func (s *Service) DeletePipeline(ctx context.Context, in *wire.DeletePipelineInput) (*struct{}, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -167,30 +168,30 @@ func (s *Service) DeletePipeline(ctx context.Context, in *wire.DeletePipelineInp
 		return tx.PipelineDelete(ctx, sc, wire.Value(in.Name))
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, wrap(err, "delete pipeline")
+		return nil, core.Wrap(err, "delete pipeline")
 	}
 	return nil, nil
 }
 
 // ListPipelines lists the latest versions by name, 100 a page by default.
 func (s *Service) ListPipelines(ctx context.Context, in *wire.ListPipelinesInput) (*wire.ListPipelinesOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	after, err := decodeToken("pipelines", in.NextToken)
+	after, err := page.After("pipelines", in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	limit := pageSize(in.MaxResults, 100)
+	limit := page.Size(in.MaxResults, 100)
 	rows, err := s.Store.PipelineList(ctx, sc, store.Page{After: after, Limit: limit + 1})
 	if err != nil {
-		return nil, wrap(err, "list pipelines")
+		return nil, core.Wrap(err, "list pipelines")
 	}
 	out := &wire.ListPipelinesOutput{Pipelines: []wire.PipelineSummary{}}
 	if len(rows) > limit {
 		rows = rows[:limit]
-		out.NextToken = encodeToken("pipelines", rows[limit-1].Name)
+		out.NextToken = page.Token("pipelines", rows[limit-1].Name)
 	}
 	for _, p := range rows {
 		out.Pipelines = append(out.Pipelines, wire.PipelineSummary{
@@ -241,7 +242,7 @@ func (s *Service) record(sc core.Scope, decl *wire.PipelineDeclaration) (*core.P
 func declaration(p *core.Pipeline) (*wire.PipelineDeclaration, error) {
 	var decl wire.PipelineDeclaration
 	if err := json.Unmarshal(p.Declaration, &decl); err != nil {
-		return nil, wrap(err, "decode stored pipeline %s version %d", p.Name, p.Version)
+		return nil, core.Wrap(err, "decode stored pipeline %s version %d", p.Name, p.Version)
 	}
 	return &decl, nil
 }
@@ -278,7 +279,7 @@ func (s *Service) secretFinder(ctx context.Context, r store.Reader, sc core.Scop
 func (s *Service) customTypeFinder(ctx context.Context, r store.Reader, sc core.Scope, withDeleted bool) (typeFinder, error) {
 	rows, err := r.ActionTypeList(ctx, sc)
 	if err != nil {
-		return nil, wrap(err, "list action types")
+		return nil, core.Wrap(err, "list action types")
 	}
 	custom := map[core.ActionTypeID]*wire.ActionType{}
 	for _, row := range rows {
@@ -287,7 +288,7 @@ func (s *Service) customTypeFinder(ctx context.Context, r store.Reader, sc core.
 		}
 		var t wire.ActionType
 		if err := json.Unmarshal(row.Definition, &t); err != nil {
-			return nil, wrap(err, "decode action type")
+			return nil, core.Wrap(err, "decode action type")
 		}
 		custom[row.ID] = &t
 	}

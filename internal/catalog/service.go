@@ -11,7 +11,6 @@ package catalog
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/store"
@@ -47,15 +46,6 @@ type Runner interface {
 // noop is the after-commit func when there is no runner.
 func noop() {}
 
-// scope returns the caller's scope, which the API layer always sets.
-func scope(ctx context.Context) (core.Scope, error) {
-	s, ok := core.ScopeFrom(ctx)
-	if !ok {
-		return core.Scope{}, errors.New("catalog: request without a scope")
-	}
-	return s, nil
-}
-
 // conflict maps a store conflict to the modeled concurrent-modification
 // error and passes anything else on.
 func conflict(err error, what string) error {
@@ -63,13 +53,4 @@ func conflict(err error, what string) error {
 		return core.Errorf(core.ConcurrentModification, "%s was changed by another request; try again", what)
 	}
 	return err
-}
-
-// wrap adds context to internal errors without touching *core.Error values.
-func wrap(err error, format string, args ...any) error {
-	var ce *core.Error
-	if err == nil || errors.As(err, &ce) {
-		return err
-	}
-	return fmt.Errorf(format+": %w", append(args, err)...)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/page"
 	"github.com/sluice-cd/sluice/internal/store"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
@@ -34,7 +35,7 @@ func (s *Service) TagResource(ctx context.Context, in *wire.TagResourceInput) (*
 		return putTags(ctx, tx, sc, arn, in.Tags)
 	})
 	if err != nil {
-		return nil, wrap(err, "tag resource")
+		return nil, core.Wrap(err, "tag resource")
 	}
 	return &wire.TagResourceOutput{}, nil
 }
@@ -51,7 +52,7 @@ func (s *Service) UntagResource(ctx context.Context, in *wire.UntagResourceInput
 		return tx.TagDelete(ctx, sc, arn, in.TagKeys)
 	})
 	if err != nil {
-		return nil, wrap(err, "untag resource")
+		return nil, core.Wrap(err, "untag resource")
 	}
 	return &wire.UntagResourceOutput{}, nil
 }
@@ -75,7 +76,7 @@ func (s *Service) changeTags(ctx context.Context, resourceArn *string, change fu
 
 // resourceOf returns the caller's scope and the resource its ARN names.
 func resourceOf(ctx context.Context, arn *string) (core.Scope, string, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return sc, "", err
 	}
@@ -91,17 +92,17 @@ func (s *Service) ListTagsForResource(ctx context.Context, in *wire.ListTagsForR
 		return nil, err
 	}
 	arn := wire.Value(in.ResourceArn)
-	after, err := decodeToken(tagsToken, in.NextToken)
+	after, err := page.After(tagsToken, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	size := pageSize(in.MaxResults, tagsPageSize) // the model bounds it to 1..100
+	size := page.Size(in.MaxResults, tagsPageSize) // the model bounds it to 1..100
 	if err := checkResource(ctx, s.Store, sc, arn, resource); err != nil {
-		return nil, wrap(err, "list tags")
+		return nil, core.Wrap(err, "list tags")
 	}
 	m, err := s.Store.TagList(ctx, sc, sc.ARN(resource))
 	if err != nil {
-		return nil, wrap(err, "list tags")
+		return nil, core.Wrap(err, "list tags")
 	}
 	all := tagsOut(m)
 	start := len(all)
@@ -111,7 +112,7 @@ func (s *Service) ListTagsForResource(ctx context.Context, in *wire.ListTagsForR
 	end := min(start+size, len(all))
 	out := &wire.ListTagsForResourceOutput{Tags: append([]wire.Tag{}, all[start:end]...)}
 	if end < len(all) {
-		out.NextToken = encodeToken(tagsToken, wire.Value(all[end-1].Key))
+		out.NextToken = page.Token(tagsToken, wire.Value(all[end-1].Key))
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/page"
 	"github.com/sluice-cd/sluice/internal/store"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
@@ -241,7 +242,7 @@ func TestListTagsForResourcePages(t *testing.T) {
 
 	for name, token := range map[string]*string{
 		"garbage":    wire.Ptr("%%%"),
-		"other list": encodeToken(actionTypesToken, "k00"),
+		"other list": page.Token(actionTypesToken, "k00"),
 	} {
 		in := &wire.ListTagsForResourceInput{ResourceArn: wire.Ptr(tagTestWebhookARN), NextToken: token}
 		_, err := b.svc.ListTagsForResource(b.ctx, in)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/page"
 	"github.com/sluice-cd/sluice/internal/store"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
@@ -29,7 +30,7 @@ const (
 // the same name. A new webhook gets a new URL; a replaced one keeps its URL,
 // registration and trigger history (T-13).
 func (s *Service) PutWebhook(ctx context.Context, in *wire.PutWebhookInput) (*wire.PutWebhookOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func (s *Service) PutWebhook(ctx context.Context, in *wire.PutWebhookInput) (*wi
 		return err
 	})
 	if err != nil {
-		return nil, wrap(conflict(err, "The webhook"), "put webhook %s", wire.Value(def.Name))
+		return nil, core.Wrap(conflict(err, "The webhook"), "put webhook %s", wire.Value(def.Name))
 	}
 	item, err := webhookItem(w, tags)
 	if err != nil {
@@ -96,15 +97,15 @@ func (s *Service) PutWebhook(ctx context.Context, in *wire.PutWebhookInput) (*wi
 
 // ListWebhooks lists the webhooks of the caller's scope by name.
 func (s *Service) ListWebhooks(ctx context.Context, in *wire.ListWebhooksInput) (*wire.ListWebhooksOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	after, err := decodeToken(webhookTokenKind, in.NextToken)
+	after, err := page.After(webhookTokenKind, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	n := pageSize(in.MaxResults, webhookDefaultPage)
+	n := page.Size(in.MaxResults, webhookDefaultPage)
 	if n < 1 || n > webhookMaxPage { // the API layer refuses these already
 		n = webhookDefaultPage
 	}
@@ -115,7 +116,7 @@ func (s *Service) ListWebhooks(ctx context.Context, in *wire.ListWebhooksInput) 
 	out := &wire.ListWebhooksOutput{Webhooks: make([]wire.ListWebhookItem, 0, min(n, len(hooks)))}
 	if len(hooks) > n {
 		hooks = hooks[:n]
-		out.NextToken = encodeToken(webhookTokenKind, hooks[n-1].Name)
+		out.NextToken = page.Token(webhookTokenKind, hooks[n-1].Name)
 	}
 	for _, w := range hooks {
 		tags, err := s.Store.TagList(ctx, sc, w.ARN())
@@ -134,7 +135,7 @@ func (s *Service) ListWebhooks(ctx context.Context, in *wire.ListWebhooksInput) 
 // DeleteWebhook deletes a webhook and its tags; deleting an absent webhook
 // succeeds (T-13).
 func (s *Service) DeleteWebhook(ctx context.Context, in *wire.DeleteWebhookInput) (*wire.DeleteWebhookOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +150,7 @@ func (s *Service) DeleteWebhook(ctx context.Context, in *wire.DeleteWebhookInput
 		return nil
 	})
 	if err != nil {
-		return nil, wrap(conflict(err, "The webhook"), "delete webhook %s", name)
+		return nil, core.Wrap(conflict(err, "The webhook"), "delete webhook %s", name)
 	}
 	return &wire.DeleteWebhookOutput{}, nil
 }
@@ -174,7 +175,7 @@ func (s *Service) DeregisterWebhookWithThirdParty(ctx context.Context, in *wire.
 }
 
 func (s *Service) setWebhookRegistered(ctx context.Context, name *string, registered bool) error {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return err
 	}
@@ -194,7 +195,7 @@ func (s *Service) setWebhookRegistered(ctx context.Context, name *string, regist
 		w.Registered = registered
 		return tx.WebhookPut(ctx, w)
 	})
-	return wrap(err, "set registration of webhook %s", *name)
+	return core.Wrap(err, "set registration of webhook %s", *name)
 }
 
 // checkWebhookTarget checks that the target pipeline exists in the scope

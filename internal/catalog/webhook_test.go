@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/page"
 	"github.com/sluice-cd/sluice/internal/store"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
@@ -435,7 +436,7 @@ func TestListWebhooks(t *testing.T) {
 
 	for name, token := range map[string]*string{
 		"garbage":             wire.Ptr("not a token!"),
-		"token of other list": encodeToken("pipelines", "app"),
+		"token of other list": page.Token("pipelines", "app"),
 	} {
 		t.Run("bad token: "+name, func(t *testing.T) {
 			t.Parallel()

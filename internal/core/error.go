@@ -104,3 +104,13 @@ func ErrorMessage(err error) string {
 	}
 	return "An internal error occurred."
 }
+
+// Wrap adds context to internal errors and passes *Error values on as they
+// are: their message is meant for the caller.
+func Wrap(err error, format string, args ...any) error {
+	var ce *Error
+	if err == nil || errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -32,4 +33,14 @@ func WithScope(ctx context.Context, s Scope) context.Context {
 func ScopeFrom(ctx context.Context) (Scope, bool) {
 	s, ok := ctx.Value(scopeKey{}).(Scope)
 	return s, ok
+}
+
+// ScopeOf returns the caller's scope, which the API layer always sets; a
+// context without one is a wiring error, not a caller's.
+func ScopeOf(ctx context.Context) (Scope, error) {
+	s, ok := ScopeFrom(ctx)
+	if !ok {
+		return Scope{}, errors.New("request without a scope")
+	}
+	return s, nil
 }

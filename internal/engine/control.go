@@ -39,7 +39,7 @@ func (e *Engine) StopPipelineExecution(ctx context.Context, in *wire.StopPipelin
 		return e.reconcile(ctx, tx, fx, sc, name, id)
 	})
 	if err != nil {
-		return nil, wrap(err, "stop pipeline execution")
+		return nil, core.Wrap(err, "stop pipeline execution")
 	}
 	return &wire.StopPipelineExecutionOutput{PipelineExecutionId: wire.Ptr(id)}, nil
 }
@@ -97,7 +97,7 @@ func (e *Engine) setTransition(ctx context.Context, name, stage, kind string, en
 		}
 		return e.reconcile(ctx, tx, fx, sc, name, "")
 	})
-	return wrap(err, "change stage transition")
+	return core.Wrap(err, "change stage transition")
 }
 
 // PutApprovalResult answers a manual approval.
@@ -134,7 +134,7 @@ func (e *Engine) PutApprovalResult(ctx context.Context, in *wire.PutApprovalResu
 		return e.reconcile(ctx, tx, fx, sc, name, r.ExecutionID)
 	})
 	if err != nil {
-		return nil, wrap(err, "put approval result")
+		return nil, core.Wrap(err, "put approval result")
 	}
 	return &wire.PutApprovalResultOutput{ApprovedAt: wire.NewTime(now)}, nil
 }

@@ -148,24 +148,6 @@ func (e *Engine) fire(fx *effects) {
 
 func (e *Engine) now() time.Time { return e.Clock.Now().UTC().Truncate(time.Millisecond) }
 
-// scope returns the caller's scope, which the API layer always sets.
-func scope(ctx context.Context) (core.Scope, error) {
-	s, ok := core.ScopeFrom(ctx)
-	if !ok {
-		return core.Scope{}, errors.New("engine: request without a scope")
-	}
-	return s, nil
-}
-
-// wrap adds context to internal errors without touching *core.Error values.
-func wrap(err error, format string, args ...any) error {
-	var ce *core.Error
-	if err == nil || errors.As(err, &ce) {
-		return err
-	}
-	return fmt.Errorf(format+": %w", append(args, err)...)
-}
-
 // pipeline reads a version of a pipeline with its declaration
 // (0 for the latest), or PipelineNotFoundException.
 func pipeline(ctx context.Context, r store.Reader, sc core.Scope, name string, version int) (*core.Pipeline, *wire.PipelineDeclaration, error) {
@@ -222,7 +204,7 @@ func (c *declCache) decode(raw []byte) (*wire.PipelineDeclaration, error) {
 // changes what runs.
 func (e *Engine) onPipeline(ctx context.Context, name string,
 	fn func(tx store.Tx, fx *effects, sc core.Scope, p *core.Pipeline, d *wire.PipelineDeclaration) error) error {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return err
 	}

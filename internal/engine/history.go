@@ -2,20 +2,19 @@ package engine
 
 import (
 	"context"
-	"encoding/base64"
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/page"
 	"github.com/sluice-cd/sluice/internal/store"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
 
 // GetPipelineExecution describes one execution.
 func (e *Engine) GetPipelineExecution(ctx context.Context, in *wire.GetPipelineExecutionInput) (*wire.GetPipelineExecutionOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -25,7 +24,7 @@ func (e *Engine) GetPipelineExecution(ctx context.Context, in *wire.GetPipelineE
 	}
 	ex, err := execution(ctx, e.Store, sc, name, wire.Value(in.PipelineExecutionId))
 	if err != nil {
-		return nil, wrap(err, "get pipeline execution")
+		return nil, core.Wrap(err, "get pipeline execution")
 	}
 	pe := &wire.PipelineExecution{
 		PipelineName: wire.Ptr(name), PipelineVersion: wire.Ptr(int32(ex.PipelineVersion)),
@@ -71,7 +70,7 @@ func (e *Engine) ListPipelineExecutions(ctx context.Context, in *wire.ListPipeli
 	}
 	rows, err := e.Store.ExecutionList(ctx, sc, name, f)
 	if err != nil {
-		return nil, wrap(err, "list pipeline executions")
+		return nil, core.Wrap(err, "list pipeline executions")
 	}
 	out := &wire.ListPipelineExecutionsOutput{PipelineExecutionSummaries: []wire.PipelineExecutionSummary{}}
 	rows, out.NextToken = pageOf(rows, limit, "executions", func(ex *core.Execution) int64 { return ex.Seq })
@@ -123,7 +122,7 @@ func (e *Engine) ListActionExecutions(ctx context.Context, in *wire.ListActionEx
 	}
 	rows, err := e.Store.ActionRunList(ctx, sc, name, f)
 	if err != nil {
-		return nil, wrap(err, "list action executions")
+		return nil, core.Wrap(err, "list action executions")
 	}
 	out := &wire.ListActionExecutionsOutput{ActionExecutionDetails: []wire.ActionExecutionDetail{}}
 	rows, out.NextToken = pageOf(rows, limit, "actions", func(r *core.ActionRun) int64 { return r.Seq })
@@ -193,15 +192,15 @@ func masked(config map[string]string, def *wire.ActionType) map[string]string {
 // caller's scope, the pipeline, and the page asked for (100 rows unless
 // maxResults says otherwise).
 func (e *Engine) listing(ctx context.Context, name, kind string, token *string, max *int32) (core.Scope, int64, int, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return sc, 0, 0, err
 	}
 	if _, _, err := pipeline(ctx, e.Store, sc, name, 0); err != nil {
 		return sc, 0, 0, err
 	}
-	before, err := decodeSeq(kind, token)
-	return sc, before, pageSize(max, 100), err
+	before, err := afterSeq(kind, token)
+	return sc, before, page.Size(max, 100), err
 }
 
 // pageOf cuts rows read with one extra down to limit, with the token of
@@ -211,31 +210,18 @@ func pageOf[T any](rows []T, limit int, kind string, seq func(T) int64) ([]T, *s
 		return rows, nil
 	}
 	rows = rows[:limit]
-	return rows, encodeSeq(kind, seq(rows[limit-1]))
+	return rows, page.Token(kind, strconv.FormatInt(seq(rows[limit-1]), 10))
 }
 
-// Pagination tokens: the list's kind and the Seq of the page's last row.
-func encodeSeq(kind string, seq int64) *string {
-	t := base64.RawURLEncoding.EncodeToString([]byte(kind + "\x00" + strconv.FormatInt(seq, 10)))
-	return &t
-}
-
-func decodeSeq(kind string, token *string) (int64, error) {
-	if token == nil {
-		return 0, nil
+// afterSeq reads a token of page.Token whose key is a Seq.
+func afterSeq(kind string, token *string) (int64, error) {
+	key, err := page.After(kind, token)
+	if err != nil || key == "" {
+		return 0, err
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(*token)
-	k, v, ok := strings.Cut(string(raw), "\x00")
-	seq, perr := strconv.ParseInt(v, 10, 64)
-	if err != nil || !ok || k != kind || perr != nil || seq <= 0 {
-		return 0, core.Errorf(core.InvalidNextToken, "The next token is not valid. Use the token returned by the previous call.")
+	seq, err := strconv.ParseInt(key, 10, 64)
+	if err != nil || seq <= 0 {
+		return 0, page.Invalid()
 	}
 	return seq, nil
-}
-
-func pageSize(max *int32, def int) int {
-	if max == nil {
-		return def
-	}
-	return int(*max)
 }

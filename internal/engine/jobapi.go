@@ -15,7 +15,7 @@ const defaultBatch = 1
 
 // PollForJobs hands queued jobs of a custom action type to a worker (J-2.2).
 func (e *Engine) PollForJobs(ctx context.Context, in *wire.PollForJobsInput) (*wire.PollForJobsOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +29,7 @@ func (e *Engine) PollForJobs(ctx context.Context, in *wire.PollForJobsInput) (*w
 	}
 	jobs, err := e.claim(ctx, sc, typeID(in.ActionTypeId), query, batch(in.MaxBatchSize))
 	if err != nil {
-		return nil, wrap(err, "poll for jobs")
+		return nil, core.Wrap(err, "poll for jobs")
 	}
 	out := &wire.PollForJobsOutput{Jobs: []wire.Job{}}
 	for _, j := range jobs {
@@ -70,13 +70,13 @@ func queryOf(def *wire.ActionType, param map[string]string) (*string, error) {
 
 // AcknowledgeJob confirms a worker took a job (J-2.4).
 func (e *Engine) AcknowledgeJob(ctx context.Context, in *wire.AcknowledgeJobInput) (*wire.AcknowledgeJobOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
 	status, err := e.acknowledge(ctx, sc, wire.Value(in.JobId), wire.Value(in.Nonce), customJob)
 	if err != nil {
-		return nil, wrap(err, "acknowledge job")
+		return nil, core.Wrap(err, "acknowledge job")
 	}
 	return &wire.AcknowledgeJobOutput{Status: wire.JobStatus(status)}, nil
 }
@@ -91,7 +91,7 @@ func customJob(j *core.Job) error {
 
 // GetJobDetails returns a job's data, secrets included (J-2.6).
 func (e *Engine) GetJobDetails(ctx context.Context, in *wire.GetJobDetailsInput) (*wire.GetJobDetailsOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (e *Engine) GetJobDetails(ctx context.Context, in *wire.GetJobDetailsInput)
 		err = customJob(j)
 	}
 	if err != nil {
-		return nil, wrap(err, "get job details")
+		return nil, core.Wrap(err, "get job details")
 	}
 	var data wire.JobData
 	if err := json.Unmarshal(j.Data, &data); err != nil {
@@ -113,7 +113,7 @@ func (e *Engine) GetJobDetails(ctx context.Context, in *wire.GetJobDetailsInput)
 
 // PutJobSuccessResult reports a job done, or continuing (J-2.7).
 func (e *Engine) PutJobSuccessResult(ctx context.Context, in *wire.PutJobSuccessResultInput) (*struct{}, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -121,15 +121,15 @@ func (e *Engine) PutJobSuccessResult(ctx context.Context, in *wire.PutJobSuccess
 		revision: in.CurrentRevision, continuation: in.ContinuationToken,
 		details: in.ExecutionDetails, variables: in.OutputVariables,
 	})
-	return nil, wrap(err, "put job success result")
+	return nil, core.Wrap(err, "put job success result")
 }
 
 // PutJobFailureResult reports a job failed (J-2.8).
 func (e *Engine) PutJobFailureResult(ctx context.Context, in *wire.PutJobFailureResultInput) (*struct{}, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
 	err = e.finishJob(ctx, sc, wire.Value(in.JobId), customJob, jobResult{failure: in.FailureDetails})
-	return nil, wrap(err, "put job failure result")
+	return nil, core.Wrap(err, "put job failure result")
 }

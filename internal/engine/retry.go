@@ -35,7 +35,7 @@ func (e *Engine) RetryStageExecution(ctx context.Context, in *wire.RetryStageExe
 		return e.reconcile(ctx, tx, fx, sc, name, id)
 	})
 	if err != nil {
-		return nil, wrap(err, "retry stage execution")
+		return nil, core.Wrap(err, "retry stage execution")
 	}
 	return &wire.RetryStageExecutionOutput{PipelineExecutionId: wire.Ptr(id)}, nil
 }
@@ -128,7 +128,7 @@ func (e *Engine) RollbackStage(ctx context.Context, in *wire.RollbackStageInput)
 		return e.reconcile(ctx, tx, fx, sc, name, ex.ID)
 	})
 	if err != nil {
-		return nil, wrap(err, "rollback stage")
+		return nil, core.Wrap(err, "rollback stage")
 	}
 	return &wire.RollbackStageOutput{PipelineExecutionId: wire.Ptr(id)}, nil
 }
@@ -203,7 +203,7 @@ func (e *Engine) PutActionRevision(ctx context.Context, in *wire.PutActionRevisi
 		return e.launch(ctx, tx, fx, ex)
 	})
 	if err != nil {
-		return nil, wrap(err, "put action revision")
+		return nil, core.Wrap(err, "put action revision")
 	}
 	return out, nil
 }

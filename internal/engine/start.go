@@ -137,7 +137,7 @@ func (e *Engine) StartPipelineExecution(ctx context.Context, in *wire.StartPipel
 		return e.launch(ctx, tx, fx, ex)
 	})
 	if err != nil {
-		return nil, wrap(err, "start pipeline execution")
+		return nil, core.Wrap(err, "start pipeline execution")
 	}
 	return &wire.StartPipelineExecutionOutput{PipelineExecutionId: wire.Ptr(id)}, nil
 }

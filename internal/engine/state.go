@@ -14,7 +14,7 @@ import (
 // latest run of each action (E-6.4). PARALLEL pipelines have no pipeline
 // state (E-4.8): only the stages, transitions and actions are shown.
 func (e *Engine) GetPipelineState(ctx context.Context, in *wire.GetPipelineStateInput) (*wire.GetPipelineStateOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -25,7 +25,7 @@ func (e *Engine) GetPipelineState(ctx context.Context, in *wire.GetPipelineState
 	}
 	v, err := e.readState(ctx, sc, name, d.ExecutionMode == wire.ExecutionModePARALLEL)
 	if err != nil {
-		return nil, wrap(err, "get pipeline state")
+		return nil, core.Wrap(err, "get pipeline state")
 	}
 	out := &wire.GetPipelineStateOutput{
 		PipelineName: wire.Ptr(name), PipelineVersion: wire.Ptr(int32(p.Version)),

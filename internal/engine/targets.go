@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/page"
 	"github.com/sluice-cd/sluice/internal/store"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
@@ -14,7 +15,7 @@ import (
 // report; no action Sluice runs deploys to such targets, so a known action
 // execution has none, and no page follows the first.
 func (e *Engine) ListDeployActionExecutionTargets(ctx context.Context, in *wire.ListDeployActionExecutionTargetsInput) (*wire.ListDeployActionExecutionTargetsOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -30,10 +31,10 @@ func (e *Engine) ListDeployActionExecutionTargets(ctx context.Context, in *wire.
 		return nil, core.Errorf(core.ActionExecutionNotFound, "Action execution '%s' does not exist", id)
 	}
 	if err != nil {
-		return nil, wrap(err, "list deploy action execution targets")
+		return nil, core.Wrap(err, "list deploy action execution targets")
 	}
 	if in.NextToken != nil {
-		return nil, core.Errorf(core.InvalidNextToken, "The next token is not valid. Use the token returned by the previous call.")
+		return nil, page.Invalid()
 	}
 	return &wire.ListDeployActionExecutionTargetsOutput{Targets: []wire.DeployActionExecutionTarget{}}, nil
 }

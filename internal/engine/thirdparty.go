@@ -15,7 +15,7 @@ import (
 
 // PollForThirdPartyJobs hands queued third-party jobs out as (clientId, jobId) pairs (J-3.1).
 func (e *Engine) PollForThirdPartyJobs(ctx context.Context, in *wire.PollForThirdPartyJobsInput) (*wire.PollForThirdPartyJobsOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +24,7 @@ func (e *Engine) PollForThirdPartyJobs(ctx context.Context, in *wire.PollForThir
 	}
 	jobs, err := e.claim(ctx, sc, typeID(in.ActionTypeId), nil, batch(in.MaxBatchSize))
 	if err != nil {
-		return nil, wrap(err, "poll for third-party jobs")
+		return nil, core.Wrap(err, "poll for third-party jobs")
 	}
 	out := &wire.PollForThirdPartyJobsOutput{Jobs: []wire.ThirdPartyJob{}}
 	for _, j := range jobs {
@@ -50,7 +50,7 @@ func (e *Engine) thirdPartyJob(token string) func(*core.Job) error {
 
 // GetThirdPartyJobDetails returns a third-party job with its nonce (J-3.2).
 func (e *Engine) GetThirdPartyJobDetails(ctx context.Context, in *wire.GetThirdPartyJobDetailsInput) (*wire.GetThirdPartyJobDetailsOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (e *Engine) GetThirdPartyJobDetails(ctx context.Context, in *wire.GetThirdP
 		err = e.thirdPartyJob(wire.Value(in.ClientToken))(j)
 	}
 	if err != nil {
-		return nil, wrap(err, "get third-party job details")
+		return nil, core.Wrap(err, "get third-party job details")
 	}
 	var data wire.ThirdPartyJobData
 	if err := json.Unmarshal(j.Data, &data); err != nil {
@@ -72,13 +72,13 @@ func (e *Engine) GetThirdPartyJobDetails(ctx context.Context, in *wire.GetThirdP
 
 // AcknowledgeThirdPartyJob is AcknowledgeJob for partners (J-3.3).
 func (e *Engine) AcknowledgeThirdPartyJob(ctx context.Context, in *wire.AcknowledgeThirdPartyJobInput) (*wire.AcknowledgeThirdPartyJobOutput, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
 	status, err := e.acknowledge(ctx, sc, wire.Value(in.JobId), wire.Value(in.Nonce), e.thirdPartyJob(wire.Value(in.ClientToken)))
 	if err != nil {
-		return nil, wrap(err, "acknowledge third-party job")
+		return nil, core.Wrap(err, "acknowledge third-party job")
 	}
 	return &wire.AcknowledgeThirdPartyJobOutput{Status: wire.JobStatus(status)}, nil
 }
@@ -86,22 +86,22 @@ func (e *Engine) AcknowledgeThirdPartyJob(ctx context.Context, in *wire.Acknowle
 // PutThirdPartyJobSuccessResult is PutJobSuccessResult for partners,
 // without output variables (J-3.3).
 func (e *Engine) PutThirdPartyJobSuccessResult(ctx context.Context, in *wire.PutThirdPartyJobSuccessResultInput) (*struct{}, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
 	err = e.finishJob(ctx, sc, wire.Value(in.JobId), e.thirdPartyJob(wire.Value(in.ClientToken)), jobResult{
 		revision: in.CurrentRevision, continuation: in.ContinuationToken, details: in.ExecutionDetails,
 	})
-	return nil, wrap(err, "put third-party job success result")
+	return nil, core.Wrap(err, "put third-party job success result")
 }
 
 // PutThirdPartyJobFailureResult is PutJobFailureResult for partners (J-3.3).
 func (e *Engine) PutThirdPartyJobFailureResult(ctx context.Context, in *wire.PutThirdPartyJobFailureResultInput) (*struct{}, error) {
-	sc, err := scope(ctx)
+	sc, err := core.ScopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
 	err = e.finishJob(ctx, sc, wire.Value(in.JobId), e.thirdPartyJob(wire.Value(in.ClientToken)), jobResult{failure: in.FailureDetails})
-	return nil, wrap(err, "put third-party job failure result")
+	return nil, core.Wrap(err, "put third-party job failure result")
 }
