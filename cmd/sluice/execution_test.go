@@ -99,7 +99,8 @@ func TestExecutionEndToEnd(t *testing.T) {
 	}
 	state := stageState(t, c, "e2e", "Source")
 	if st := state.ActionStates[0]; st.CurrentRevision == nil || aws.ToString(st.CurrentRevision.RevisionId) != "abc123" ||
-		aws.ToString(st.RevisionUrl) != "https://src.example.com/rev/abc123" || st.LatestExecution.Status != types.ActionExecutionStatusSucceeded {
+		aws.ToString(st.RevisionUrl) != "https://src.example.com/rev/abc123" || st.LatestExecution.Status != types.ActionExecutionStatusSucceeded ||
+		st.LatestExecution.LastStatusChange == nil || aws.ToString(st.LatestExecution.ActionExecutionId) == "" {
 		t.Fatalf("source action state %+v", st)
 	}
 }
