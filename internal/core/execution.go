@@ -189,9 +189,13 @@ type Job struct {
 	// ClientID is the third-party client a ThirdParty job is for.
 	ClientID string `json:",omitempty"`
 	// Data is the JobData document handed to workers, secrets in clear.
-	Data    []byte
-	Created time.Time
-	Updated time.Time
+	Data []byte
+	// AccessKeyID names the artifact credentials of the job's current
+	// hand-out (their secret is in Data); CredentialsExpire ends them.
+	AccessKeyID       string    `json:",omitempty"`
+	CredentialsExpire time.Time `json:",omitzero"`
+	Created           time.Time
+	Updated           time.Time
 	// Deadline: a Dispatched job not acknowledged by then is queued again
 	// with a new nonce; an InProgress job not finished by then times out.
 	Deadline time.Time

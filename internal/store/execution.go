@@ -52,6 +52,9 @@ type ExecutionReader interface {
 	JobGet(ctx context.Context, scope core.Scope, id string) (*core.Job, error)
 	// JobsOf returns the jobs of an action run, oldest first.
 	JobsOf(ctx context.Context, scope core.Scope, actionRunID string) ([]*core.Job, error)
+	// JobByAccessKey returns the job whose artifact credentials have this
+	// access key id, in any scope; ErrNotFound when none has.
+	JobByAccessKey(ctx context.Context, accessKeyID string) (*core.Job, error)
 
 	// TransitionList returns the recorded transitions of a pipeline.
 	// Stages with no row have both transitions enabled.
@@ -107,6 +110,10 @@ type ExecutionTx interface {
 	// Claimed jobs become Dispatched with a fresh nonce from nonce() and
 	// the given deadline. A job is never claimed twice.
 	JobClaim(ctx context.Context, scope core.Scope, typ core.ActionTypeID, query *string, limit int,
+		now, deadline time.Time, nonce func() string) ([]*core.Job, error)
+	// JobClaimOwned is JobClaim for every action type of one owner, in
+	// any scope: the embedded worker works all built-in (AWS) jobs.
+	JobClaimOwned(ctx context.Context, owner string, limit int,
 		now, deadline time.Time, nonce func() string) ([]*core.Job, error)
 	// JobsExpired returns up to limit Dispatched or InProgress jobs whose
 	// deadline is before now, in any scope.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
+	"github.com/sluice-cd/sluice/internal/store"
 )
 
 func (q queries) JobPut(ctx context.Context, j *core.Job) error {
@@ -17,16 +18,17 @@ func (q queries) JobPut(ctx context.Context, j *core.Job) error {
 	}
 	_, err = q.exec(ctx, `INSERT INTO jobs
 		(id, account, region, pipeline, action_run_id, category, owner, provider, version,
-		status, query_value, created_at, deadline, doc, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		status, query_value, created_at, deadline, doc, data, access_key_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET account = excluded.account, region = excluded.region,
 		pipeline = excluded.pipeline, action_run_id = excluded.action_run_id, category = excluded.category,
 		owner = excluded.owner, provider = excluded.provider, version = excluded.version,
 		status = excluded.status, query_value = excluded.query_value, created_at = excluded.created_at,
-		deadline = excluded.deadline, doc = excluded.doc, data = excluded.data`,
+		deadline = excluded.deadline, doc = excluded.doc, data = excluded.data,
+		access_key_id = excluded.access_key_id`,
 		j.ID, j.Scope.Account, j.Scope.Region, j.Pipeline, j.ActionRunID,
 		j.Type.Category, j.Type.Owner, j.Type.Provider, j.Type.Version,
-		j.Status, j.QueryValue, millisOrZero(j.Created), millisOrZero(j.Deadline), doc, string(j.Data))
+		j.Status, j.QueryValue, millisOrZero(j.Created), millisOrZero(j.Deadline), doc, string(j.Data), j.AccessKeyID)
 	return interpretError(err)
 }
 
@@ -86,6 +88,29 @@ func (q queries) JobsOf(ctx context.Context, scope core.Scope, actionRunID strin
 	return listJobs(rows, err)
 }
 
+func (q queries) JobByAccessKey(ctx context.Context, accessKeyID string) (*core.Job, error) {
+	if accessKeyID == "" {
+		return nil, store.ErrNotFound
+	}
+	row := q.queryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE access_key_id = ?`, accessKeyID)
+	return scanJob(row)
+}
+
+// JobClaimOwned claims like JobClaim, over every type of one owner and scope.
+func (q queries) JobClaimOwned(ctx context.Context, owner string, n int,
+	now, deadline time.Time, nonce func() string) ([]*core.Job, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	rows, err := q.query(ctx, `SELECT `+jobColumns+` FROM jobs WHERE owner = ? AND status = 'Queued'
+		ORDER BY created_at, id LIMIT ? + 0`, owner, n)
+	jobs, err := listJobs(rows, err)
+	if err != nil {
+		return nil, err
+	}
+	return q.dispatchAll(ctx, jobs, now, deadline, nonce)
+}
+
 const jobClaimWhere = `account = ? AND region = ? AND category = ? AND owner = ? AND provider = ?
 	AND version = ? AND status = 'Queued'`
 
@@ -109,6 +134,11 @@ func (q queries) JobClaim(ctx context.Context, scope core.Scope, typ core.Action
 	if err != nil {
 		return nil, err
 	}
+	return q.dispatchAll(ctx, jobs, now, deadline, nonce)
+}
+
+// dispatchAll dispatches what it can of the jobs read for a claim.
+func (q queries) dispatchAll(ctx context.Context, jobs []*core.Job, now, deadline time.Time, nonce func() string) ([]*core.Job, error) {
 	claimed := jobs[:0]
 	for _, j := range jobs {
 		ok, err := q.dispatch(ctx, j, nonce(), now, deadline)
