@@ -123,9 +123,12 @@ func TestJobProtocolErrors(t *testing.T) {
 	wantAPIError(t, err, "ValidationException")
 	_, err = c.PollForJobs(ctx, &codepipeline.PollForJobsInput{ActionTypeId: customID(types.ActionCategoryBuild, "Nope")})
 	wantAPIError(t, err, "ActionTypeNotFoundException")
-	_, err = c.PollForJobs(ctx, &codepipeline.PollForJobsInput{ActionTypeId: &types.ActionTypeId{Category: types.ActionCategorySource,
-		Owner: types.ActionOwnerAws, Provider: aws.String("S3"), Version: aws.String("1")}})
+	// Built-in jobs can be polled (Sluice's remote worker does), approvals never.
+	_, err = c.PollForJobs(ctx, &codepipeline.PollForJobsInput{ActionTypeId: &types.ActionTypeId{Category: types.ActionCategoryApproval,
+		Owner: types.ActionOwnerAws, Provider: aws.String("Manual"), Version: aws.String("1")}})
 	wantAPIError(t, err, "ValidationException")
+	must[*codepipeline.PollForJobsOutput](t)(c.PollForJobs(ctx, &codepipeline.PollForJobsInput{ActionTypeId: &types.ActionTypeId{
+		Category: types.ActionCategorySource, Owner: types.ActionOwnerAws, Provider: aws.String("S3"), Version: aws.String("1")}}))
 
 	job := pollOne(t, c, srcID, nil)
 	_, err = c.AcknowledgeJob(ctx, &codepipeline.AcknowledgeJobInput{JobId: job.Id, Nonce: aws.String("wrong")})

@@ -151,6 +151,8 @@ type ActionRun struct {
 	// store: OutputKeys maps an output artifact name to its object key.
 	Bucket     string            `json:",omitempty"`
 	OutputKeys map[string]string `json:",omitempty"`
+	// InputObjects locates each input artifact, in the run that produced it.
+	InputObjects map[string]Object `json:",omitempty"`
 	// OutputVariables are the variables the action produced.
 	OutputVariables map[string]string `json:",omitempty"`
 	// Revision is what a source action produced.
@@ -200,6 +202,9 @@ type Job struct {
 	// with a new nonce; an InProgress job not finished by then times out.
 	Deadline time.Time
 }
+
+// Object locates an artifact in the artifact store.
+type Object struct{ Bucket, Key string }
 
 // Transition is the state of one stage transition (E-3.1).
 type Transition struct {

@@ -30,16 +30,19 @@ type Timeouts struct {
 	Custom   time.Duration // a custom or third-party action (J-2.10)
 	Action   time.Duration // any other action (§11: "all other actions")
 	Ack      time.Duration // a dispatched job not acknowledged is queued again (J-2.5)
-	Sweep    time.Duration // the longest the sweeper sleeps without a deadline due
+	// Credentials is how long the artifact credentials of a hand-out last.
+	Credentials time.Duration
+	Sweep       time.Duration // the longest the sweeper sleeps without a deadline due
 }
 
 // DefaultTimeouts are CodePipeline's documented defaults.
 var DefaultTimeouts = Timeouts{
-	Approval: 7 * 24 * time.Hour,
-	Custom:   24 * time.Hour,
-	Action:   time.Hour,
-	Ack:      time.Minute,
-	Sweep:    30 * time.Second,
+	Approval:    7 * 24 * time.Hour,
+	Custom:      24 * time.Hour,
+	Action:      time.Hour,
+	Ack:         time.Minute,
+	Credentials: time.Hour,
+	Sweep:       30 * time.Second,
 }
 
 // Types finds action type definitions, built-in or custom, deleted custom
@@ -48,6 +51,11 @@ var DefaultTimeouts = Timeouts{
 // catalog implements it.
 type Types interface {
 	ActionTypeDefinition(ctx context.Context, r store.Reader, sc core.Scope, id core.ActionTypeID) (def *wire.ActionType, live bool, err error)
+}
+
+// BucketMaker creates a bucket unless it exists.
+type BucketMaker interface {
+	EnsureBucket(ctx context.Context, name string) error
 }
 
 // ThirdPartyClient is the partner credential third-party jobs are handed
@@ -65,7 +73,9 @@ type Engine struct {
 	Clock      core.Clock
 	Timeouts   Timeouts
 	ThirdParty ThirdPartyClient
-	Log        *slog.Logger
+	// Buckets, when set, creates the artifact store buckets of pipelines.
+	Buckets BucketMaker
+	Log     *slog.Logger
 	// NewID makes execution, action run, job and token ids.
 	NewID func() string
 
@@ -135,6 +145,9 @@ func (e *Engine) inTx(ctx context.Context, fn func(tx store.Tx, fx *effects) err
 func (e *Engine) fire(fx *effects) {
 	for k := range fx.queued {
 		e.jobs.notify(k)
+		if k.typ.Owner == builtinQueue.typ.Owner {
+			e.jobs.notify(builtinQueue)
+		}
 	}
 	// The sweeper sleeps until its planned wake-up: only a deadline
 	// before that is news to it.

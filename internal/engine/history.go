@@ -164,7 +164,11 @@ func (e *Engine) detail(ctx context.Context, sc core.Scope, r *core.ActionRun) (
 		d.Output.ExecutionResult.ErrorDetails = &wire.ErrorDetails{Code: optional(r.ErrorCode), Message: optional(r.ErrorMessage)}
 	}
 	for _, n := range r.Inputs {
-		d.Input.InputArtifacts = append(d.Input.InputArtifacts, wire.ArtifactDetail{Name: wire.Ptr(n)})
+		in := wire.ArtifactDetail{Name: wire.Ptr(n)}
+		if o, ok := r.InputObjects[n]; ok {
+			in.S3location = &wire.S3Location{Bucket: wire.Ptr(o.Bucket), Key: wire.Ptr(o.Key)}
+		}
+		d.Input.InputArtifacts = append(d.Input.InputArtifacts, in)
 	}
 	for _, n := range r.Outputs {
 		d.Output.OutputArtifacts = append(d.Output.OutputArtifacts, wire.ArtifactDetail{

@@ -2,12 +2,9 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/store"
@@ -37,7 +34,6 @@ func (e *Engine) createJob(ctx context.Context, tx store.Tx, fx *effects, f *flo
 		PipelineContext:     pc,
 		InputArtifacts:      inputArtifacts(f, r),
 		OutputArtifacts:     outputArtifacts(r),
-		ArtifactCredentials: artifactCredentials(),
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {
@@ -89,6 +85,20 @@ func inputArtifacts(f *flow, r *core.ActionRun) []wire.Artifact {
 	return out
 }
 
+// inputObjects records where a run's inputs are, for ListActionExecutions.
+func inputObjects(f *flow, names []string) map[string]core.Object {
+	out := map[string]core.Object{}
+	for _, name := range names {
+		if src := producer(f, name); src != nil {
+			out[name] = core.Object{Bucket: src.Bucket, Key: src.OutputKeys[name]}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
 // producer is the latest succeeded run that output the named artifact.
 func producer(f *flow, artifact string) *core.ActionRun {
 	if f == nil {
@@ -118,23 +128,6 @@ func s3Location(bucket, key string) *wire.ArtifactLocation {
 		Type:       wire.ArtifactLocationTypeS3,
 		S3Location: &wire.S3ArtifactLocation{BucketName: wire.Ptr(bucket), ObjectKey: wire.Ptr(key)},
 	}
-}
-
-// artifactCredentials fills the member workers expect. They are random
-// and valid nowhere yet: the artifact store that honours per-job
-// credentials comes with the S3 endpoint.
-func artifactCredentials() *wire.AWSSessionCredentials {
-	return &wire.AWSSessionCredentials{
-		AccessKeyId:     wire.Ptr("ASIA" + strings.ToUpper(randomHex(8))),
-		SecretAccessKey: wire.Ptr(randomHex(20)),
-		SessionToken:    wire.Ptr(randomHex(32)),
-	}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // jobNotFound is the error of an unknown job id (J-2.4, J-2.9).

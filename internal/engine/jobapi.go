@@ -19,7 +19,7 @@ func (e *Engine) PollForJobs(ctx context.Context, in *wire.PollForJobsInput) (*w
 	if err != nil {
 		return nil, err
 	}
-	def, err := e.checkPollType(ctx, sc, in.ActionTypeId, wire.ActionOwnerCustom)
+	def, err := e.checkPollType(ctx, sc, in.ActionTypeId, pollOwner(in.ActionTypeId))
 	if err != nil {
 		return nil, err
 	}

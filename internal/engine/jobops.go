@@ -19,20 +19,30 @@ const maxOutputVariablesBytes = 122880
 // ctx (Sluice's long-poll) it waits for a job to be queued instead of
 // answering empty at once.
 func (e *Engine) claim(ctx context.Context, sc core.Scope, typ core.ActionTypeID, query *string, limit int) ([]*core.Job, error) {
-	wait := core.PollWaitFrom(ctx)
+	return e.claimWaiting(ctx, queueKey{sc, typ}, core.PollWaitFrom(ctx),
+		func(tx store.Tx, now time.Time) ([]*core.Job, error) {
+			return tx.JobClaim(ctx, sc, typ, query, limit, now, now.Add(e.Timeouts.Ack), e.NewID)
+		})
+}
+
+// claimWaiting runs take in a transaction until it claims something or
+// wait has passed, waking when the queue k is notified. Every job it
+// hands out gets fresh artifact credentials.
+func (e *Engine) claimWaiting(ctx context.Context, k queueKey, wait time.Duration,
+	take func(tx store.Tx, now time.Time) ([]*core.Job, error)) ([]*core.Job, error) {
 	give := time.Now().Add(wait)
 	for {
 		// Watch before looking, so a job queued in between still wakes us.
-		woken := e.jobs.watch(queueKey{sc, typ})
+		woken := e.jobs.watch(k)
 		var jobs []*core.Job
 		err := e.inTx(ctx, func(tx store.Tx, fx *effects) error {
 			now := e.now()
 			var err error
-			jobs, err = tx.JobClaim(ctx, sc, typ, query, limit, now, now.Add(e.Timeouts.Ack), e.NewID)
-			if len(jobs) > 0 {
-				fx.due(now.Add(e.Timeouts.Ack))
+			if jobs, err = take(tx, now); err != nil || len(jobs) == 0 {
+				return err
 			}
-			return err
+			fx.due(now.Add(e.Timeouts.Ack))
+			return e.handOut(ctx, tx, jobs, now)
 		})
 		if err != nil || len(jobs) > 0 || wait <= 0 {
 			return jobs, err
@@ -230,7 +240,7 @@ func (e *Engine) continueJob(ctx context.Context, tx store.Tx, fx *effects, prev
 		return err
 	}
 	data.ContinuationToken = wire.Ptr(token)
-	data.ArtifactCredentials = artifactCredentials()
+	data.ArtifactCredentials = nil // minted when the job is handed out
 	raw, err := json.Marshal(&data)
 	if err != nil {
 		return err

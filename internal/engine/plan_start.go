@@ -32,6 +32,7 @@ func (p *plan) start(f *flow, a wire.ActionDeclaration) {
 		Bucket: artifactBucket(f.decl, wire.Value(a.Region)), Started: p.now,
 	}
 	r.OutputKeys = p.outputKeys(e.Pipeline, r.Outputs)
+	r.InputObjects = inputObjects(f, r.Inputs)
 	f.runs = append(f.runs, r)
 	p.touchRun(r)
 

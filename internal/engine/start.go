@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/store"
@@ -77,6 +78,9 @@ func (e *Engine) PipelineCreated(ctx context.Context, tx store.Tx, p *core.Pipel
 	if err != nil {
 		return nil, err
 	}
+	if err := e.ensureBuckets(ctx, d); err != nil {
+		return nil, err
+	}
 	fx := &effects{}
 	ex := e.newExecution(p, d, trigger{wire.TriggerTypeCreatePipeline, core.CallerFrom(ctx).ARN()})
 	if err := e.launch(ctx, tx, fx, ex); err != nil {
@@ -85,11 +89,41 @@ func (e *Engine) PipelineCreated(ctx context.Context, tx store.Tx, p *core.Pipel
 	return func() { e.fire(fx) }, nil
 }
 
+// ensureBuckets creates the pipeline's artifact store buckets that do not
+// exist yet, before any job can point a worker at them. It runs inside the
+// pipeline's transaction: a bucket left by a write that then fails is empty
+// and harmless.
+func (e *Engine) ensureBuckets(ctx context.Context, d *wire.PipelineDeclaration) error {
+	if e.Buckets == nil {
+		return nil
+	}
+	var names []string
+	if d.ArtifactStore != nil {
+		names = append(names, wire.Value(d.ArtifactStore.Location))
+	}
+	for _, s := range d.ArtifactStores {
+		names = append(names, wire.Value(s.Location))
+	}
+	for _, n := range names {
+		if err := e.Buckets.EnsureBucket(ctx, n); err != nil {
+			return fmt.Errorf("artifact store %s: %w", n, err)
+		}
+	}
+	return nil
+}
+
 // PipelineUpdated cancels what the update overtakes (E-4.12, E-4.13):
 // every active execution not started in PARALLEL mode, after its
 // in-progress actions; PARALLEL-started executions run on. Run the
 // returned func after the transaction committed.
 func (e *Engine) PipelineUpdated(ctx context.Context, tx store.Tx, p *core.Pipeline) (func(), error) {
+	_, d, err := pipeline(ctx, tx, p.Scope, p.Name, p.Version)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.ensureBuckets(ctx, d); err != nil {
+		return nil, err
+	}
 	active, err := tx.ExecutionActive(ctx, p.Scope, p.Name)
 	if err != nil {
 		return nil, err
