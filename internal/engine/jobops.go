@@ -218,6 +218,9 @@ func (e *Engine) recordResult(ctx context.Context, tx store.Tx, fx *effects, j *
 		if rev.Created != nil {
 			r.Revision.Created = rev.Created.Time
 		}
+		if err := recordSeen(ctx, tx, r, now); err != nil {
+			return err
+		}
 		return recordSourceOf(ctx, tx, r)
 	}
 	return nil

@@ -37,6 +37,9 @@ type Reader interface {
 	// PipelineList returns the latest version of pipelines ordered by name.
 	// Declarations are left empty.
 	PipelineList(ctx context.Context, scope core.Scope, page Page) ([]*core.Pipeline, error)
+	// PipelineScopes returns every scope that has a pipeline, for work that
+	// spans accounts and regions (change detection).
+	PipelineScopes(ctx context.Context) ([]core.Scope, error)
 	// PipelineCount counts the pipelines of a scope.
 	PipelineCount(ctx context.Context, scope core.Scope) (int, error)
 

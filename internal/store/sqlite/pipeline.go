@@ -129,6 +129,23 @@ func (q queries) PipelineList(ctx context.Context, scope core.Scope, page store.
 	return out, rows.Err()
 }
 
+func (q queries) PipelineScopes(ctx context.Context) ([]core.Scope, error) {
+	rows, err := q.query(ctx, `SELECT DISTINCT account, region FROM pipelines ORDER BY account, region`)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	defer rows.Close()
+	var out []core.Scope
+	for rows.Next() {
+		var sc core.Scope
+		if err := rows.Scan(&sc.Account, &sc.Region); err != nil {
+			return nil, err
+		}
+		out = append(out, sc)
+	}
+	return out, rows.Err()
+}
+
 func (q queries) PipelineCount(ctx context.Context, scope core.Scope) (int, error) {
 	var n int
 	err := q.queryRow(ctx, `SELECT COUNT(*) FROM pipelines WHERE account = ? AND region = ?`,

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -105,6 +106,9 @@ func exercisePipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}
 	if n, err := s.PipelineCount(ctx, scopeA); err != nil || n != 4 {
 		t.Fatalf("count = %d, %v", n, err)
+	}
+	if scopes, err := s.PipelineScopes(ctx); err != nil || !reflect.DeepEqual(scopes, []core.Scope{scopeC, scopeA, scopeB}) {
+		t.Fatalf("scopes = %v, %v; want %v, %v and %v (by account, then region)", scopes, err, scopeC, scopeA, scopeB)
 	}
 
 	mustTx(t, s, func(tx store.Tx) error { return tx.TagPut(ctx, scopeA, scopeA.ARN("p"), map[string]string{"k": "v"}) })
