@@ -196,7 +196,7 @@ func (s *Service) ListActionTypes(ctx context.Context, in *wire.ListActionTypesI
 	if owner != wire.ActionOwnerCustom {
 		for _, t := range builtinActionTypes() {
 			if owner == "" || t.Id.Owner == owner {
-				all = append(all, t)
+				all = append(all, *localized(&t, s.PublicURL))
 			}
 		}
 	}
@@ -315,7 +315,7 @@ func (s *Service) GetActionType(ctx context.Context, in *wire.GetActionTypeInput
 	if !ok {
 		return nil, actionTypeNotFound(id)
 	}
-	return &wire.GetActionTypeOutput{ActionType: declarationOf(t, nil, sc.Account)}, nil
+	return &wire.GetActionTypeOutput{ActionType: declarationOf(localized(t, s.PublicURL), nil, sc.Account)}, nil
 }
 
 // UpdateActionType replaces the definition of a live custom action type
@@ -395,7 +395,7 @@ func cloneActionType(t *wire.ActionType) (*wire.ActionType, error) {
 // (a running action keeps the type it started with).
 func (s *Service) ActionTypeDefinition(ctx context.Context, r store.Reader, sc core.Scope, id core.ActionTypeID) (*wire.ActionType, bool, error) {
 	if t, ok := findBuiltin(*wireTypeID(id)); ok {
-		return t, true, nil
+		return localized(t, s.PublicURL), true, nil
 	}
 	rec, err := r.ActionTypeGet(ctx, sc, id)
 	if errors.Is(err, store.ErrNotFound) {

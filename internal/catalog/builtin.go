@@ -1,6 +1,10 @@
 package catalog
 
-import "github.com/sluice-cd/sluice/internal/wire"
+import (
+	"strings"
+
+	"github.com/sluice-cd/sluice/internal/wire"
+)
 
 // builtinVersion is the version of every built-in action type (§10).
 const builtinVersion = "1"
@@ -69,8 +73,9 @@ var (
 	// codeBuildSettings link a Build or Test CodeBuild action to its project
 	// and build.
 	codeBuildSettings = settingsSpec{
-		entity:    "https://console.aws.amazon.com/codebuild/home#/projects/{Config:ProjectName}/view",
-		execution: "https://console.aws.amazon.com/codebuild/home#/builds/{ExternalExecutionId}/view/new",
+		entity: "https://console.aws.amazon.com/codebuild/home#/projects/{Config:ProjectName}/view",
+		// Builds run here: their logs are served by this server.
+		execution: serverURL + "/logs/{ExternalExecutionId}",
 	}
 	codeBuildProps = []propSpec{
 		reqKeyProp("ProjectName", "Name of the build project to run."),
@@ -252,7 +257,8 @@ var builtinSpecs = []builtinSpec{
 			optProp("Subnets", "Subnets of that VPC."),
 			optProp("SecurityGroupIds", "Security groups of that VPC."),
 		},
-		v2Only: true,
+		settings: settingsSpec{execution: serverURL + "/logs/{ExternalExecutionId}"},
+		v2Only:   true,
 	},
 	{
 		category: wire.ActionCategoryDeploy, owner: wire.ActionOwnerThirdParty, provider: "AlexaSkillsKit",
@@ -290,6 +296,19 @@ var deviceFarmProps = []propSpec{
 	optBoolProp("RadioWifiEnabled", "Turn Wi-Fi on."),
 	optBoolProp("RecordAppPerformanceData", "Record app performance data."),
 	optBoolProp("RecordVideo", "Record a video of the test."),
+}
+
+// serverURL stands for the server's public URL in built-in URL templates;
+// the Service replaces it with its PublicURL before answering.
+const serverURL = "{ServerURL}"
+
+// localized is t with serverURL replaced by base in its URL templates.
+func localized(t *wire.ActionType, base string) *wire.ActionType {
+	if st := t.Settings; st != nil && st.ExecutionUrlTemplate != nil {
+		u := strings.ReplaceAll(*st.ExecutionUrlTemplate, serverURL, base)
+		st.ExecutionUrlTemplate = &u
+	}
+	return t
 }
 
 // builtinActionTypes returns the built-in catalogue as freshly allocated

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"strconv"
 
 	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/store"
@@ -30,7 +32,7 @@ func (e *Engine) createJob(ctx context.Context, tx store.Tx, fx *effects, f *flo
 	}
 	data := &wire.JobData{
 		ActionTypeId:        wireTypeID(r.Type),
-		ActionConfiguration: &wire.ActionConfiguration{Configuration: r.Resolved},
+		ActionConfiguration: &wire.ActionConfiguration{Configuration: withDeclared(f, r)},
 		PipelineContext:     pc,
 		InputArtifacts:      inputArtifacts(f, r),
 		OutputArtifacts:     outputArtifacts(r),
@@ -53,6 +55,53 @@ func (e *Engine) createJob(ctx context.Context, tx store.Tx, fx *effects, f *flo
 	}
 	fx.queue(r.Scope, r.Type)
 	return nil
+}
+
+// withDeclared is the configuration a job carries: the resolved
+// configuration, plus, for the Commands action, what its declaration holds
+// outside the configuration (S-3.11), JSON-encoded under the member's name,
+// since JobData has no place for them and only Sluice's worker reads them.
+func withDeclared(f *flow, r *core.ActionRun) map[string]string {
+	if r.Type.Owner != string(wire.ActionOwnerAWS) || r.Type.Provider != "Commands" || f == nil {
+		return r.Resolved
+	}
+	i, err := stageIndex(f.decl, r.Stage)
+	if err != nil {
+		return r.Resolved
+	}
+	a, err := findAction(f.decl, i, r.Action)
+	if err != nil {
+		return r.Resolved
+	}
+	out := maps.Clone(r.Resolved)
+	if out == nil {
+		out = map[string]string{}
+	}
+	files := map[string][]string{}
+	for _, o := range a.OutputArtifacts {
+		files[wire.Value(o.Name)] = o.Files
+	}
+	for k, v := range map[string]any{"Commands": resolvedList(f, a.Commands), "OutputVariables": a.OutputVariables,
+		"OutputArtifactFiles": files, "EnvironmentVariables": a.EnvironmentVariables} {
+		raw, _ := json.Marshal(v)
+		out[k] = string(raw)
+	}
+	return out
+}
+
+// resolvedList substitutes variable references in each item (V-4); a
+// reference that does not resolve becomes empty, as in the configuration.
+func resolvedList(f *flow, items []string) []string {
+	m := map[string]string{}
+	for i, c := range items {
+		m[strconv.Itoa(i)] = c
+	}
+	res, _ := resolve(m, namespaces(f))
+	out := make([]string, len(items))
+	for i := range items {
+		out[i] = res[strconv.Itoa(i)]
+	}
+	return out
 }
 
 // queryableProperty is the name of the type's queryable property, or "".
