@@ -49,15 +49,19 @@ func payloadHash(r *http.Request, a *auth, body []byte, verifying bool) (payload
 		}
 		return payload{literal: declared}, nil
 	case strings.HasPrefix(declared, "STREAMING-"):
-		// Chunk signatures are not implemented yet; say so rather than
-		// fail with a signature mismatch.
+		// Verify has read the body already; only VerifyStream decodes
+		// aws-chunked bodies, as they arrive.
+		if a.service != "s3" {
+			return payload{}, core.Errorf(core.IncompleteSignature,
+				"x-amz-content-sha256 '%s' is only accepted by service 's3', not '%s'.", declared, a.service)
+		}
 		return payload{}, core.Errorf(core.IncompleteSignature,
-			"x-amz-content-sha256 '%s' is not supported; send the payload in one piece with its SHA-256 or UNSIGNED-PAYLOAD.", declared)
+			"x-amz-content-sha256 '%s' is only accepted for a streamed body; send the payload in one piece with its SHA-256 or UNSIGNED-PAYLOAD.", declared)
 	}
 	p := payload{sum: sha256.Sum256(body)}
 	var want [sha256.Size]byte
 	if !decodeHex(declared, &want) || want != p.sum {
-		return payload{}, core.Errorf(core.InvalidSignature, msgBadContentSHA)
+		return payload{}, withReason(ErrContentSHA256, core.Errorf(core.InvalidSignature, msgBadContentSHA))
 	}
 	if a.service == "s3" {
 		p.literal = declared // S3 signs the header exactly as sent

@@ -19,14 +19,13 @@ var bufPool = sync.Pool{New: func() any {
 // maxPooledBuf keeps a request with huge headers from pinning its buffer.
 const maxPooledBuf = 64 << 10
 
-// signatureMatches recomputes the signature of r with secret and compares it
-// with the client's in constant time.
-func (v *Verifier) signatureMatches(r *http.Request, a *auth, secret string, p *payload) bool {
+// signatureMatches recomputes the signature of r with the signing key and
+// compares it with the client's in constant time.
+func signatureMatches(r *http.Request, a *auth, key *[sha256.Size]byte, p *payload) bool {
 	var want [sha256.Size]byte
 	if !decodeHex(a.signature, &want) {
 		return false
 	}
-	key := v.keys.signingKey(secret, a.date, a.region, a.service)
 
 	bp := bufPool.Get().(*[]byte)
 	buf := appendCanonicalRequest((*bp)[:0], r, a, p)
@@ -34,7 +33,7 @@ func (v *Verifier) signatureMatches(r *http.Request, a *auth, secret string, p *
 
 	// HMAC(key, stringToSign) by hand: the message is built right after
 	// the inner pad, so neither hmac.New nor a hash.Hash is allocated.
-	buf = appendPad(buf[:0], &key, 0x36)
+	buf = appendPad(buf[:0], key, 0x36)
 	buf = append(buf, algorithm+"\n"...)
 	buf = append(buf, a.amzDate...)
 	buf = append(buf, '\n')
@@ -44,7 +43,7 @@ func (v *Verifier) signatureMatches(r *http.Request, a *auth, secret string, p *
 	inner := sha256.Sum256(buf)
 	var outer [hmacBlock + sha256.Size]byte
 	copy(outer[hmacBlock:], inner[:])
-	appendPad(outer[:0], &key, 0x5c)
+	appendPad(outer[:0], key, 0x5c)
 	got := sha256.Sum256(outer[:])
 
 	if cap(buf) <= maxPooledBuf {

@@ -164,13 +164,20 @@ func TestVerifyRejects(t *testing.T) {
 			r, body := MustServe(t, req)
 			return served{r, body}
 		}, core.InvalidSignature, "x-amz-content-sha256"},
-		{"ContentSHAStreaming", func(t *testing.T) served {
+		// An aws-chunked body is accepted by VerifyStream for s3 only (see
+		// stream_test.go); Verify, which has read the body, refuses it.
+		{"ContentSHAStreamingOutsideS3", func(t *testing.T) served {
+			return signedPost(t, signOpts{payloadHash: streamingSigned}, func(r *http.Request) {
+				r.Header.Set("X-Amz-Content-Sha256", streamingSigned)
+			})
+		}, core.IncompleteSignature, "only accepted by service 's3', not 'codepipeline'"},
+		{"ContentSHAStreamingBuffered", func(t *testing.T) served {
 			req := MustNewRequest(t, http.MethodPut, testEndpoint+"/bucket/key", []byte("abc"))
-			req.Header.Set("X-Amz-Content-Sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
-			MustSign(t, req, nil, signOpts{service: "s3", payloadHash: "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"})
+			req.Header.Set("X-Amz-Content-Sha256", streamingSigned)
+			MustSign(t, req, nil, signOpts{service: "s3", payloadHash: streamingSigned})
 			r, body := MustServe(t, req)
 			return served{r, body}
-		}, core.IncompleteSignature, "is not supported"},
+		}, core.IncompleteSignature, "only accepted for a streamed body"},
 		{"UnsignedPayloadOutsideS3", func(t *testing.T) served {
 			return signedPost(t, signOpts{payloadHash: unsignedPayload}, func(r *http.Request) {
 				r.Header.Set("X-Amz-Content-Sha256", unsignedPayload)

@@ -2,6 +2,7 @@ package sigv4
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"time"
@@ -73,18 +74,54 @@ type Identity struct {
 //
 // Any other error comes from Credentials and is internal.
 func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Identity, error) {
-	a, err := parseRequest(r)
+	a, err := v.parse(r)
 	if err != nil {
-		return Identity{}, err
-	}
-	now := v.now()
-	if err := v.checkTime(&a, now); err != nil {
 		return Identity{}, err
 	}
 	payload, err := payloadHash(r, &a, body, v.Credentials != nil)
 	if err != nil {
 		return Identity{}, err
 	}
+	id, _, err := v.authenticate(ctx, r, &a, &payload)
+	return id, err
+}
+
+// AccessKeyID returns the access key id r claims to be signed with,
+// having checked only the form of its signature, so that a server with
+// more than one kind of credential can choose the Verifier (the S3 endpoint
+// tells per-job credentials from account credentials this way). Its errors
+// are those Verify gives for a missing or malformed signature.
+func AccessKeyID(r *http.Request) (string, error) {
+	a, err := parseRequest(r)
+	if err != nil {
+		return "", err
+	}
+	return a.accessKeyID, nil
+}
+
+// parse reads r's signature and checks its dates against the clock.
+func (v *Verifier) parse(r *http.Request) (auth, error) {
+	a, err := parseRequest(r)
+	if err != nil {
+		return auth{}, err
+	}
+	if err := v.checkTime(&a, v.now()); err != nil {
+		return auth{}, err
+	}
+	return a, nil
+}
+
+// proof is what checking a request's signature leaves for checking the
+// signatures of its body's chunks, which chain from it. In open mode
+// nothing was checked and checked is false.
+type proof struct {
+	key     [sha256.Size]byte
+	checked bool
+}
+
+// authenticate finds the signer of r and checks the session token and the
+// signature over p. In open mode it checks neither.
+func (v *Verifier) authenticate(ctx context.Context, r *http.Request, a *auth, p *payload) (Identity, proof, error) {
 	id := Identity{
 		AccessKeyID:  a.accessKeyID,
 		Region:       a.region,
@@ -97,23 +134,24 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Id
 		if isAccountID(a.accessKeyID) {
 			id.Account = a.accessKeyID
 		}
-		return id, nil
+		return id, proof{}, nil
 	}
 	cred, ok, err := v.Credentials.Lookup(ctx, a.accessKeyID)
 	if err != nil {
-		return Identity{}, fmt.Errorf("sigv4: look up access key: %w", err)
+		return Identity{}, proof{}, fmt.Errorf("sigv4: look up access key: %w", err)
 	}
 	if !ok {
-		return Identity{}, core.Errorf(core.UnrecognizedClient, msgInvalidToken)
+		return Identity{}, proof{}, core.Errorf(core.UnrecognizedClient, msgInvalidToken)
 	}
-	if err := checkToken(cred, a.token, now); err != nil {
-		return Identity{}, err
+	if err := checkToken(cred, a.token, v.now()); err != nil {
+		return Identity{}, proof{}, err
 	}
-	if !v.signatureMatches(r, &a, cred.SecretAccessKey, &payload) {
-		return Identity{}, core.Errorf(core.InvalidSignature, msgBadSignature)
+	key := v.keys.signingKey(cred.SecretAccessKey, a.date, a.region, a.service)
+	if !signatureMatches(r, a, &key, p) {
+		return Identity{}, proof{}, core.Errorf(core.InvalidSignature, msgBadSignature)
 	}
 	id.Account = cred.Account
-	return id, nil
+	return id, proof{key: key, checked: true}, nil
 }
 
 func (v *Verifier) now() time.Time {
@@ -132,22 +170,22 @@ func (v *Verifier) checkTime(a *auth, now time.Time) error {
 	}
 	if a.time.After(now.Add(skew)) {
 		if a.presigned {
-			return core.Errorf(core.InvalidSignature, "Request is not valid yet")
+			return withReason(ErrPresignExpired, core.Errorf(core.InvalidSignature, "Request is not valid yet"))
 		}
-		return core.Errorf(core.InvalidSignature,
+		return withReason(ErrTimeSkewed, core.Errorf(core.InvalidSignature,
 			"Signature not yet current: %s is still later than %s (%s + %s)",
-			a.amzDate, formatAmzDate(now.Add(skew)), formatAmzDate(now), formatSkew(skew))
+			a.amzDate, formatAmzDate(now.Add(skew)), formatAmzDate(now), formatSkew(skew)))
 	}
 	if a.presigned {
 		if now.After(a.time.Add(a.expires)) {
-			return core.Errorf(core.InvalidSignature, "Request has expired")
+			return withReason(ErrPresignExpired, core.Errorf(core.InvalidSignature, "Request has expired"))
 		}
 		return nil
 	}
 	if a.time.Before(now.Add(-skew)) {
-		return core.Errorf(core.InvalidSignature,
+		return withReason(ErrTimeSkewed, core.Errorf(core.InvalidSignature,
 			"Signature expired: %s is now earlier than %s (%s - %s)",
-			a.amzDate, formatAmzDate(now.Add(-skew)), formatAmzDate(now), formatSkew(skew))
+			a.amzDate, formatAmzDate(now.Add(-skew)), formatAmzDate(now), formatSkew(skew)))
 	}
 	return nil
 }
