@@ -49,7 +49,12 @@ type Handler struct {
 	Operations map[string]Operation
 	// Webhooks, when set, serves the webhook URLs PutWebhook issues.
 	Webhooks WebhookFirer
-	Log      *slog.Logger
+	// S3, when set, serves every request that is not for the CodePipeline
+	// API, the health check, a webhook or a log: the S3 endpoint.
+	S3 http.Handler
+	// Logs, when set, serves GET /logs/{id}: the logs of local builds.
+	Logs http.Handler
+	Log  *slog.Logger
 }
 
 // New returns the http.Handler of the whole API with its middleware.
@@ -59,9 +64,18 @@ func (h *Handler) New() http.Handler {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, "ok\n")
 	})
-	mux.HandleFunc("POST /", h.serveAPI)
+	if h.S3 != nil {
+		// The API is POST / exactly; S3 has every other path.
+		mux.HandleFunc("POST /{$}", h.serveAPI)
+		mux.Handle("/", h.S3)
+	} else {
+		mux.HandleFunc("POST /", h.serveAPI)
+	}
 	if h.Webhooks != nil {
 		mux.HandleFunc("POST /webhooks/{region}/trigger", h.serveWebhook)
+	}
+	if h.Logs != nil {
+		mux.Handle("GET /logs/{id}", h.Logs)
 	}
 	return withRequestID(withRecover(h.Log)(mux))
 }

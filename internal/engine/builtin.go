@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
@@ -55,3 +56,38 @@ func pollOwner(id *wire.ActionTypeId) wire.ActionOwner {
 	}
 	return wire.ActionOwnerCustom
 }
+
+// RequeueBuiltin queues again the built-in jobs a worker of this server
+// had taken when it stopped: their work died with the process, and on
+// restart they run again from the start, with new nonces and credentials.
+// It assumes one server per database; servers sharing one need leases.
+func (e *Engine) RequeueBuiltin(ctx context.Context) (int, error) {
+	n := 0
+	err := e.inTx(ctx, func(tx store.Tx, fx *effects) error {
+		jobs, err := tx.JobsExpired(ctx, time.UnixMilli(math.MaxInt64/2), requeueBatch)
+		if err != nil {
+			return err
+		}
+		now := e.now()
+		for _, j := range jobs {
+			if j.Type.Owner != builtinQueue.typ.Owner {
+				continue
+			}
+			r, err := tx.ActionRunGet(ctx, j.Scope, j.ActionRunID)
+			if err != nil {
+				return err
+			}
+			j.Status, j.Nonce, j.Updated, j.Deadline, j.AccessKeyID = core.JobQueued, "", now, r.Deadline, ""
+			if err := tx.JobPut(ctx, j); err != nil {
+				return err
+			}
+			fx.queue(j.Scope, j.Type)
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// requeueBatch bounds the jobs RequeueBuiltin looks at.
+const requeueBatch = 10000

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/store"
@@ -92,7 +91,8 @@ func (e *Engine) PipelineCreated(ctx context.Context, tx store.Tx, p *core.Pipel
 // ensureBuckets creates the pipeline's artifact store buckets that do not
 // exist yet, before any job can point a worker at them. It runs inside the
 // pipeline's transaction: a bucket left by a write that then fails is empty
-// and harmless.
+// and harmless. A bucket that cannot be made (a name S3 refuses) does not
+// fail the pipeline: its actions fail, saying the bucket is missing.
 func (e *Engine) ensureBuckets(ctx context.Context, d *wire.PipelineDeclaration) error {
 	if e.Buckets == nil {
 		return nil
@@ -106,7 +106,7 @@ func (e *Engine) ensureBuckets(ctx context.Context, d *wire.PipelineDeclaration)
 	}
 	for _, n := range names {
 		if err := e.Buckets.EnsureBucket(ctx, n); err != nil {
-			return fmt.Errorf("artifact store %s: %w", n, err)
+			e.Log.Warn("artifact store bucket not created", "bucket", n, "err", err)
 		}
 	}
 	return nil
