@@ -1,0 +1,23 @@
+// Package s3api is the embedded S3-compatible endpoint: path-style S3 over
+// the artifact store, for pipeline artifacts, S3 source and deploy actions,
+// and the temporary credentials jobs receive to read their inputs and
+// write their outputs.
+//
+// The S3 wire itself (routing, XML, error bodies, multipart bookkeeping) is
+// github.com/rclone/gofakes3, mounted with its own authentication off. This
+// package puts three things around it:
+//
+//   - authentication and authorization in front (auth.go, operation.go):
+//     every request is SigV4-signed for service s3; per-job credentials are
+//     checked against their grant and may touch only its objects;
+//   - the request body (body.go): internal/sigv4 verifies payload hashes,
+//     checksums and aws-chunked bodies as they stream, and the request is
+//     rewritten to carry the plain content;
+//   - a backend (backend*.go) that maps the wire layer's storage interfaces
+//     onto artifact.Store, streaming bodies both ways, and reports committed
+//     changes through Server.OnChange.
+//
+// Responses pass through one writer (response.go) that lets successful
+// bodies stream untouched and rewrites error bodies in S3's XML with the
+// request's id.
+package s3api

@@ -1,0 +1,134 @@
+package s3api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/rclone/gofakes3"
+
+	"github.com/sluice-cd/sluice/internal/artifact"
+	"github.com/sluice-cd/sluice/internal/sigv4"
+)
+
+// Location is one object a temporary credential may touch.
+type Location struct{ Bucket, Key string }
+
+// Grant is what a per-job temporary credential allows.
+type Grant struct {
+	// Credential holds the secret, the session token the requests must
+	// carry, the account and the expiry.
+	Credential sigv4.Credential
+	// Read are the exact objects it may GetObject and HeadObject.
+	Read []Location
+	// Write are the exact objects it may PutObject, in one piece or by
+	// multipart upload; it may read them back too.
+	Write []Location
+}
+
+// JobCredentials resolves the per-job temporary credentials ("ASIA..."
+// access keys) the engine mints.
+//
+// Grant returns ok=false for an access key it does not know, which then
+// goes to the account verifier, and an error only when its store fails
+// (the request answers InternalError). The server asks it about every
+// signed request, so an unknown key should be cheap to turn down. It must
+// allow concurrent calls.
+type JobCredentials interface {
+	Grant(ctx context.Context, accessKeyID string) (Grant, bool, error)
+}
+
+// Event is a committed change, for change detection of S3 sources.
+type Event struct {
+	Bucket, Key string
+	// Object is the version written, or for a delete the delete marker
+	// made or the version removed.
+	Object  artifact.Object
+	Deleted bool
+}
+
+// Server serves the S3 API over Store. Set its fields, then call Handler;
+// they must not change afterwards.
+type Server struct {
+	Store artifact.Store
+	// Accounts verifies account principals: the configured credentials, or
+	// any well-formed signature in open mode (Credentials nil). Accounts
+	// get full access. When nil, only job credentials are accepted.
+	Accounts *sigv4.Verifier
+	// Jobs resolves per-job credentials; nil when there are none.
+	Jobs JobCredentials
+	// OnChange, when set, is called after each successful put, completed
+	// upload, copy and delete, on the request's goroutine, so it should
+	// return quickly.
+	OnChange func(Event)
+	// Log receives internal errors; nil means slog.Default().
+	Log *slog.Logger
+
+	once    sync.Once
+	handler http.Handler
+	wire    http.Handler
+	jobs    *sigv4.Verifier // checks job credentials against their grant
+}
+
+// Handler returns the handler of every S3 request: path-style, with the
+// bucket as the first path segment.
+func (s *Server) Handler() http.Handler {
+	s.once.Do(s.init)
+	return s.handler
+}
+
+func (s *Server) init() {
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	s.jobs = &sigv4.Verifier{Credentials: grantCredentials{}}
+	if s.Accounts != nil {
+		s.jobs.Clock, s.jobs.MaxSkew = s.Accounts.Clock, s.Accounts.MaxSkew
+	}
+	b := &backend{store: s.Store, onChange: s.OnChange, log: s.Log}
+	s.wire = gofakes3.New(b,
+		// Our Verifier checks the date against its own clock, so tests can
+		// move it; the wire layer's check would use the real one.
+		gofakes3.WithTimeSkewLimit(0),
+		// It would count every X-Amz-* header, session tokens included;
+		// the backend limits user metadata as S3 does.
+		gofakes3.WithMetadataSizeLimit(0),
+		gofakes3.WithLogger(wireLog{s.Log}),
+	).Server()
+	s.handler = http.HandlerFunc(s.serve)
+}
+
+// serve authenticates and authorizes r, puts its checked and decoded
+// content in place of its body, and serves it: PutObject itself (put.go),
+// everything else through the wire layer.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	st := &requestState{id: newRequestID()}
+	rw := &responseWriter{ResponseWriter: w, r: r, st: st, log: s.Log}
+	defer rw.finish()
+	p, body, err := s.authenticate(r, st)
+	if err != nil {
+		rw.fail(err)
+		return
+	}
+	op := classify(r)
+	if op.kind == opUnsupported {
+		rw.fail(errNotImplemented(op.subresource))
+		return
+	}
+	if err := p.authorize(op); err != nil {
+		rw.fail(err)
+		return
+	}
+	if r.Method == http.MethodHead {
+		st.versionID = r.URL.Query().Get("versionId")
+	}
+	prepareBody(r, body, st)
+	if op.kind == opPut {
+		if err := s.putObject(rw, r, op.loc, st); err != nil {
+			rw.fail(err)
+		}
+		return
+	}
+	s.wire.ServeHTTP(rw, r.WithContext(withState(r.Context(), st)))
+}
