@@ -1,8 +1,10 @@
 package sigv4
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -54,6 +56,38 @@ func FuzzVerify(f *testing.F) {
 			if err != nil && !errors.As(err, &e) {
 				t.Fatalf("non-core error %T: %v", err, err)
 			}
+		}
+	})
+}
+
+// FuzzChunked feeds arbitrary aws-chunked bodies, signed and unsigned,
+// with and without a trailer: reading must never panic or run past the
+// declared length, and every failure must be a *core.Error.
+func FuzzChunked(f *testing.F) {
+	f.Add([]byte("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n"), int64(5), false, true)
+	f.Add([]byte("5;chunk-signature="+strings.Repeat("0", 64)+"\r\nhello\r\n0;chunk-signature="+strings.Repeat("0", 64)+"\r\n\r\n"), int64(5), true, false)
+	f.Add([]byte("ffffffffffffff\r\n"), int64(-1), false, false)
+	f.Add([]byte("0\r\nx-amz-trailer-signature:zz\r\n"), int64(0), true, true)
+	f.Fuzz(func(t *testing.T, body []byte, want int64, signed, trailer bool) {
+		c := newChunkedReader(bytes.NewReader(body), want, signed)
+		var check contentCheck
+		if trailer {
+			if err := c.expectTrailer("x-amz-checksum-crc32", &check); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.check = check
+		if signed {
+			c.signer = newChunkSigner([32]byte{}, "20261121T003000Z", "20261121/us-east-1/s3/aws4_request", [32]byte{})
+			c.signedTrailer = trailer
+		}
+		n, err := io.Copy(io.Discard, c)
+		if want >= 0 && n > want {
+			t.Fatalf("read %d bytes past the declared %d", n, want)
+		}
+		var e *core.Error
+		if err != nil && !errors.As(err, &e) {
+			t.Fatalf("non-core error %T: %v", err, err)
 		}
 	})
 }
