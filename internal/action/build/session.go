@@ -135,6 +135,8 @@ func (s *session) startLog() error {
 // startLeader starts the process that holds the build's process group.
 // While it is alive, or a zombie not yet reaped, the group id cannot be
 // given to anyone else, so signalling the group never hits a stranger.
+// The write end of its stdin must not leak into other children, or their
+// life would keep the pipe open: os.Pipe makes it close-on-exec.
 func (s *session) startLeader() error {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -147,7 +149,10 @@ func (s *session) startLeader() error {
 	if err != nil {
 		sh = s.shell
 	}
-	cmd := exec.Command(sh, "-c", "read x")
+	// When its stdin closes, the leader kills the group: at the end of
+	// the build, and also when the server dies without cleaning up (the
+	// kernel closes the pipe), so no build outlives the server.
+	cmd := exec.Command(sh, "-c", "read x; kill -KILL 0")
 	cmd.Dir, cmd.Env, cmd.Stdin = s.dir, []string{}, r
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
