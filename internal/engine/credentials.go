@@ -48,11 +48,16 @@ func (e *Engine) handOut(ctx context.Context, tx store.Tx, jobs []*core.Job, now
 	return nil
 }
 
+// JobKeyPrefix starts every access key id of artifact credentials, so the
+// S3 endpoint can tell a job's key that expired from an account's key.
+const JobKeyPrefix = "ASIASLUICE"
+
 // mintCredentials makes credentials shaped like STS session credentials:
-// an ASIA access key id, a 40-character secret and a session token.
+// a 20-character ASIA access key id, a 40-character secret and a session
+// token.
 func mintCredentials() *wire.AWSSessionCredentials {
 	return &wire.AWSSessionCredentials{
-		AccessKeyId:     wire.Ptr("ASIA" + randomFrom(upperAlnum, 16)),
+		AccessKeyId:     wire.Ptr(JobKeyPrefix + randomFrom(upperAlnum, 10)),
 		SecretAccessKey: wire.Ptr(randomFrom(keyAlphabet+"+/", 40)),
 		SessionToken:    wire.Ptr(randomFrom(keyAlphabet, 64)),
 	}

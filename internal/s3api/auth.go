@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/sigv4"
@@ -53,7 +54,9 @@ func (s *Server) verifierFor(ctx context.Context, akid string, st *requestState)
 			return s.jobs, nil
 		}
 	}
-	if s.Accounts == nil {
+	if s.Accounts == nil || (s.JobKeyPrefix != "" && strings.HasPrefix(akid, s.JobKeyPrefix)) {
+		// A job's key that no longer opens anything must not pass as an
+		// account's, even where any account signature would.
 		return nil, errInvalidAccessKey()
 	}
 	return s.Accounts, nil

@@ -62,6 +62,10 @@ type Server struct {
 	// upload, copy and delete, on the request's goroutine, so it should
 	// return quickly.
 	OnChange func(Event)
+	// JobKeyPrefix marks the access keys Jobs mints: such a key that Jobs
+	// no longer knows (its job ended) is refused, never taken for an
+	// account's key.
+	JobKeyPrefix string
 	// Log receives internal errors; nil means slog.Default().
 	Log *slog.Logger
 
