@@ -15,7 +15,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCommand(), newVersionCommand(), newBenchCommand())
+	root.AddCommand(newServeCommand(), newWorkerCommand(), newVersionCommand(), newBenchCommand())
 	return root
 }
 
@@ -44,7 +44,11 @@ command line wins:
   --credentials-file  SLUICE_CREDENTIALS_FILE
   --public-url        SLUICE_PUBLIC_URL
   --log-level         SLUICE_LOG_LEVEL          (debug, info, warn, error)
-One credential can also come from SLUICE_ACCESS_KEY_ID, SLUICE_SECRET_ACCESS_KEY
+  --artifacts         SLUICE_ARTIFACTS          (default <data-dir>/artifacts)
+  --config            SLUICE_CONFIG             (built-in actions: repositories, projects, functions)
+  --workers           SLUICE_WORKERS            (default 4; 0 turns the embedded worker off)
+An S3-compatible artifact store takes its keys from SLUICE_ARTIFACTS_ACCESS_KEY_ID
+and SLUICE_ARTIFACTS_SECRET_ACCESS_KEY. One credential can also come from SLUICE_ACCESS_KEY_ID, SLUICE_SECRET_ACCESS_KEY
 and SLUICE_ACCOUNT_ID. Third-party jobs go to the partner named by
 SLUICE_THIRD_PARTY_CLIENT_ID and SLUICE_THIRD_PARTY_CLIENT_TOKEN.`,
 		Args: cobra.NoArgs,
@@ -69,6 +73,9 @@ SLUICE_THIRD_PARTY_CLIENT_ID and SLUICE_THIRD_PARTY_CLIENT_TOKEN.`,
 	f.StringVar(&cfg.CredentialsFile, "credentials-file", cfg.CredentialsFile, "credentials file: verify SigV4 signatures against its keys")
 	f.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "base URL clients reach the server at (default http://<listen>)")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")
+	f.StringVar(&cfg.Artifacts, "artifacts", cfg.Artifacts, "artifact store: a directory, or an S3-compatible URL (default <data-dir>/artifacts)")
+	f.StringVar(&cfg.ConfigFile, "config", cfg.ConfigFile, "configuration of built-in actions: repositories, CodeBuild projects, Lambda functions")
+	f.IntVar(&cfg.Workers, "workers", cfg.Workers, "built-in jobs the embedded worker runs at once; 0 turns it off")
 	return cmd
 }
 

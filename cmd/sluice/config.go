@@ -29,11 +29,25 @@ type Config struct {
 	ThirdPartyClientToken string
 	// Timeouts of the engine; zero fields take CodePipeline's defaults.
 	Timeouts engine.Timeouts
+	// Artifacts is where artifacts and the S3 endpoint's buckets live: a
+	// directory (default <data dir>/artifacts), or the URL of an
+	// S3-compatible service whose keys are SLUICE_ARTIFACTS_ACCESS_KEY_ID
+	// and SLUICE_ARTIFACTS_SECRET_ACCESS_KEY (region: ?region=, default
+	// us-east-1).
+	Artifacts            string
+	ArtifactsAccessKeyID string
+	ArtifactsSecretKey   string
+	// ConfigFile is the server configuration of built-in actions
+	// (repositories, CodeBuild projects, Lambda functions).
+	ConfigFile string
+	// Workers is how many built-in jobs the embedded worker runs at once;
+	// 0 turns it off (built-in actions then wait for `sluice worker`).
+	Workers int
 }
 
 // DefaultConfig is the embedded default: loopback only, state in ./.sluice.
 func DefaultConfig() Config {
-	return Config{Listen: "127.0.0.1:4747", DataDir: ".sluice", LogLevel: "info"}
+	return Config{Listen: "127.0.0.1:4747", DataDir: ".sluice", LogLevel: "info", Workers: 4}
 }
 
 // envNames maps flags to the environment variables that can set them.
@@ -43,6 +57,9 @@ var envNames = map[string]string{
 	"credentials-file": "SLUICE_CREDENTIALS_FILE",
 	"public-url":       "SLUICE_PUBLIC_URL",
 	"log-level":        "SLUICE_LOG_LEVEL",
+	"artifacts":        "SLUICE_ARTIFACTS",
+	"config":           "SLUICE_CONFIG",
+	"workers":          "SLUICE_WORKERS",
 }
 
 // applyEnv sets every flag not given on the command line from its
@@ -60,6 +77,8 @@ func (c *Config) applyEnv(flags *pflag.FlagSet, lookup func(string) (string, boo
 	c.AccountID, _ = lookup("SLUICE_ACCOUNT_ID")
 	c.ThirdPartyClientID, _ = lookup("SLUICE_THIRD_PARTY_CLIENT_ID")
 	c.ThirdPartyClientToken, _ = lookup("SLUICE_THIRD_PARTY_CLIENT_TOKEN")
+	c.ArtifactsAccessKeyID, _ = lookup("SLUICE_ARTIFACTS_ACCESS_KEY_ID")
+	c.ArtifactsSecretKey, _ = lookup("SLUICE_ARTIFACTS_SECRET_ACCESS_KEY")
 	return nil
 }
 
@@ -102,6 +121,7 @@ func (c *Config) timeouts() engine.Timeouts {
 	t.Action = cmp.Or(t.Action, d.Action)
 	t.Ack = cmp.Or(t.Ack, d.Ack)
 	t.Sweep = cmp.Or(t.Sweep, d.Sweep)
+	t.Credentials = cmp.Or(t.Credentials, d.Credentials)
 	return t
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/sluice-cd/sluice/internal/api"
 	"github.com/sluice-cd/sluice/internal/catalog"
 	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/engine"
@@ -35,7 +36,8 @@ func newTestHandler(tb testing.TB) http.Handler {
 	cat := &catalog.Service{Store: st, Clock: core.SystemClock{}, PublicURL: "http://127.0.0.1:4747"}
 	eng := engine.New(st, cat, log)
 	cat.Runner = eng
-	return newHandler(&sigv4.Verifier{}, cat, eng, log)
+	h := &api.Handler{Verifier: &sigv4.Verifier{}, Operations: operations(cat, eng), Webhooks: eng, Log: log}
+	return h.New()
 }
 
 // signedRequest builds a request for op at url, signed as testAccount in

@@ -6,27 +6,31 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/api"
+	"github.com/sluice-cd/sluice/internal/artifact"
 	"github.com/sluice-cd/sluice/internal/catalog"
 	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/engine"
+	"github.com/sluice-cd/sluice/internal/s3api"
 	"github.com/sluice-cd/sluice/internal/sigv4"
 	"github.com/sluice-cd/sluice/internal/store/sqlite"
+	"github.com/sluice-cd/sluice/internal/worker"
 )
 
 // Main is a running server: the store, the services and the HTTP server,
 // wired from a Config. Tests start it on 127.0.0.1:0 with a temp data dir.
 type Main struct {
-	store  *sqlite.Store
-	server *api.Server
-	engine *engine.Engine
-	stop   context.CancelFunc // stops the engine's timers
-	done   chan struct{}      // closed when they stopped
+	store     *sqlite.Store
+	artifacts artifact.Store
+	server    *api.Server
+	engine    *engine.Engine
+	stop      context.CancelFunc // stops the engine's timers, the worker and change detection
+	done      sync.WaitGroup     // done when they stopped
 }
 
 // Open builds and starts everything a Config describes. The server is
@@ -41,6 +45,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	settings, err := worker.LoadConfig(cfg.ConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	arts, err := openArtifacts(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("artifact store: %w", err)
 	}
 	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "sluice.db"))
 	if err != nil {
@@ -60,21 +72,52 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 	cat := &catalog.Service{Store: st, Clock: core.SystemClock{}, PublicURL: publicURL}
 	eng := engine.New(st, cat, log)
 	eng.Timeouts, eng.ThirdParty = cfg.timeouts(), cfg.thirdPartyClient()
+	eng.Buckets = bucketMaker{arts}
 	cat.Runner = eng
 	runCtx, stop := context.WithCancel(context.Background())
-	m := &Main{store: st, engine: eng, stop: stop, done: make(chan struct{})}
-	go func() {
-		defer close(m.done)
-		eng.Run(runCtx) // recovers what a crash interrupted, then keeps time
-	}()
-	m.server = api.Serve(ln, newHandler(verifier, cat, eng, log), log)
+	m := &Main{store: st, artifacts: arts, engine: eng, stop: stop}
+	m.goRun(func() { eng.Run(runCtx) }) // recovers what a crash interrupted, then keeps time
+	w := &worker.Worker{
+		Jobs: worker.Local{Engine: eng}, Artifacts: arts, Config: settings, Providers: worker.Builtins(),
+		Concurrency: cfg.Workers, WorkDir: filepath.Join(cfg.DataDir, "work"), PublicURL: publicURL,
+		OpenServer: !cfg.hasCredentials(), Log: log,
+	}
+	detector := &worker.Detector{Store: st, Engine: eng, Artifacts: arts, Worker: w, Log: log}
+	if err := m.startWorker(runCtx, w, cfg); err != nil {
+		m.Close()
+		return nil, err
+	}
+	m.goRun(func() { detector.Run(runCtx) })
+	s3 := &s3api.Server{Store: arts, Accounts: verifier, Jobs: jobGrants{eng}, JobKeyPrefix: engine.JobKeyPrefix,
+		OnChange: func(s3api.Event) { detector.ObjectChanged() }, Log: log}
+	h := &api.Handler{Verifier: verifier, Operations: operations(cat, eng), Webhooks: eng,
+		S3: s3.Handler(), Logs: worker.LogHandler(arts), Log: log}
+	m.server = api.Serve(ln, h.New(), log)
 	return m, nil
 }
 
-// newHandler is the HTTP handler of the whole API.
-func newHandler(verifier *sigv4.Verifier, cat *catalog.Service, eng *engine.Engine, log *slog.Logger) http.Handler {
-	h := &api.Handler{Verifier: verifier, Operations: operations(cat, eng), Webhooks: eng, Log: log}
-	return h.New()
+// startWorker starts the embedded worker, after queueing again the
+// built-in jobs the last run of the server had taken.
+func (m *Main) startWorker(ctx context.Context, w *worker.Worker, cfg Config) error {
+	if cfg.Workers <= 0 {
+		return nil
+	}
+	if err := os.MkdirAll(w.WorkDir, 0o700); err != nil {
+		return fmt.Errorf("work dir: %w", err)
+	}
+	if _, err := m.engine.RequeueBuiltin(ctx); err != nil {
+		return fmt.Errorf("requeue built-in jobs: %w", err)
+	}
+	m.goRun(func() { w.Run(ctx) })
+	return nil
+}
+
+func (m *Main) goRun(fn func()) {
+	m.done.Add(1)
+	go func() {
+		defer m.done.Done()
+		fn()
+	}()
 }
 
 // URL is the base URL the server answers on.
@@ -85,9 +128,12 @@ func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	m.engine.Release() // long-polls answer now instead of holding the shutdown
-	err := m.server.Close(ctx)
+	var err error
+	if m.server != nil {
+		err = m.server.Close(ctx)
+	}
 	m.stop()
-	<-m.done
+	m.done.Wait()
 	return errors.Join(err, m.store.Close())
 }
 
