@@ -44,6 +44,7 @@ command line wins:
   --credentials-file  SLUICE_CREDENTIALS_FILE
   --public-url        SLUICE_PUBLIC_URL
   --log-level         SLUICE_LOG_LEVEL          (debug, info, warn, error)
+  --store             SLUICE_STORE              (postgres://...; default <data-dir>/sluice.db)
   --artifacts         SLUICE_ARTIFACTS          (default <data-dir>/artifacts)
   --config            SLUICE_CONFIG             (built-in actions: repositories, projects, functions)
   --workers           SLUICE_WORKERS            (default 4; 0 turns the embedded worker off)
@@ -73,6 +74,7 @@ SLUICE_THIRD_PARTY_CLIENT_ID and SLUICE_THIRD_PARTY_CLIENT_TOKEN.`,
 	f.StringVar(&cfg.CredentialsFile, "credentials-file", cfg.CredentialsFile, "credentials file: verify SigV4 signatures against its keys")
 	f.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "base URL clients reach the server at (default http://<listen>)")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")
+	f.StringVar(&cfg.Store, "store", cfg.Store, "database: a postgres:// URL, or a SQLite file (default <data-dir>/sluice.db)")
 	f.StringVar(&cfg.Artifacts, "artifacts", cfg.Artifacts, "artifact store: a directory, or an S3-compatible URL (default <data-dir>/artifacts)")
 	f.StringVar(&cfg.ConfigFile, "config", cfg.ConfigFile, "configuration of built-in actions: repositories, CodeBuild projects, Lambda functions")
 	f.IntVar(&cfg.Workers, "workers", cfg.Workers, "built-in jobs the embedded worker runs at once; 0 turns it off")

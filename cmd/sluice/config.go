@@ -29,6 +29,9 @@ type Config struct {
 	ThirdPartyClientToken string
 	// Timeouts of the engine; zero fields take CodePipeline's defaults.
 	Timeouts engine.Timeouts
+	// Store is the database: a postgres:// URL, or a SQLite file path
+	// (default <data dir>/sluice.db).
+	Store string
 	// Artifacts is where artifacts and the S3 endpoint's buckets live: a
 	// directory (default <data dir>/artifacts), or the URL of an
 	// S3-compatible service whose keys are SLUICE_ARTIFACTS_ACCESS_KEY_ID
@@ -57,6 +60,7 @@ var envNames = map[string]string{
 	"credentials-file": "SLUICE_CREDENTIALS_FILE",
 	"public-url":       "SLUICE_PUBLIC_URL",
 	"log-level":        "SLUICE_LOG_LEVEL",
+	"store":            "SLUICE_STORE",
 	"artifacts":        "SLUICE_ARTIFACTS",
 	"config":           "SLUICE_CONFIG",
 	"workers":          "SLUICE_WORKERS",

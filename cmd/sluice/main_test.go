@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -14,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	"github.com/aws/smithy-go"
+
+	"github.com/sluice-cd/sluice/internal/store/postgres/pgtest"
 )
 
 // testAccount is the account of requests signed by newClient's default key
@@ -25,6 +28,9 @@ func MustOpen(tb testing.TB, mutate ...func(*Config)) *Main {
 	tb.Helper()
 	cfg := DefaultConfig()
 	cfg.Listen, cfg.DataDir = "127.0.0.1:0", tb.TempDir()
+	if os.Getenv("SLUICE_TEST_STORE") == "postgres" {
+		cfg.Store = pgtest.Schema(tb) // the same tests, on PostgreSQL
+	}
 	for _, f := range mutate {
 		f(&cfg)
 	}

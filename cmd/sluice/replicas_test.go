@@ -17,8 +17,9 @@ import (
 // and the claiming transaction are what make it hold.
 func TestTwoEnginesShareOneDatabase(t *testing.T) {
 	dir := t.TempDir()
-	shared := func(c *Config) { c.DataDir = dir }
-	servers := []*Main{MustOpen(t, shared), MustOpen(t, shared)}
+	first := MustOpen(t, func(c *Config) { c.DataDir = dir })
+	shared := func(c *Config) { c.DataDir, c.Store = dir, first.cfg.Store }
+	servers := []*Main{first, MustOpen(t, shared)}
 	clients := []*codepipeline.Client{newClient(servers[0]), newClient(servers[1])}
 	ctx := context.Background()
 	setupTypes(t, clients[0], "RepSrc", "RepBuild")

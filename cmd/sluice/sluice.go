@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,8 @@ import (
 	"github.com/sluice-cd/sluice/internal/engine"
 	"github.com/sluice-cd/sluice/internal/s3api"
 	"github.com/sluice-cd/sluice/internal/sigv4"
+	"github.com/sluice-cd/sluice/internal/store"
+	"github.com/sluice-cd/sluice/internal/store/postgres"
 	"github.com/sluice-cd/sluice/internal/store/sqlite"
 	"github.com/sluice-cd/sluice/internal/worker"
 )
@@ -25,7 +28,8 @@ import (
 // Main is a running server: the store, the services and the HTTP server,
 // wired from a Config. Tests start it on 127.0.0.1:0 with a temp data dir.
 type Main struct {
-	store     *sqlite.Store
+	cfg       Config
+	store     store.Store
 	artifacts artifact.Store
 	server    *api.Server
 	engine    *engine.Engine
@@ -54,7 +58,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 	if err != nil {
 		return nil, fmt.Errorf("artifact store: %w", err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "sluice.db"))
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +79,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 	eng.Buckets = bucketMaker{arts}
 	cat.Runner = eng
 	runCtx, stop := context.WithCancel(context.Background())
-	m := &Main{store: st, artifacts: arts, engine: eng, stop: stop}
+	m := &Main{cfg: cfg, store: st, artifacts: arts, engine: eng, stop: stop}
 	m.goRun(func() { eng.Run(runCtx) }) // recovers what a crash interrupted, then keeps time
 	w := &worker.Worker{
 		Jobs: worker.Local{Engine: eng}, Artifacts: arts, Config: settings, Providers: worker.Builtins(),
@@ -94,6 +98,19 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 		S3: s3.Handler(), Logs: worker.LogHandler(arts), Log: log}
 	m.server = api.Serve(ln, h.New(), log)
 	return m, nil
+}
+
+// openStore opens the configured store: PostgreSQL for a postgres:// URL,
+// otherwise the SQLite database in the data dir.
+func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+	if strings.HasPrefix(cfg.Store, "postgres://") || strings.HasPrefix(cfg.Store, "postgresql://") {
+		return postgres.Open(ctx, cfg.Store)
+	}
+	path := cfg.Store
+	if path == "" {
+		path = filepath.Join(cfg.DataDir, "sluice.db")
+	}
+	return sqlite.Open(ctx, path)
 }
 
 // startWorker starts the embedded worker, after queueing again the

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"github.com/sluice-cd/sluice/internal/store/postgres/pgtest"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -12,7 +13,7 @@ import (
 // openPool opens a bare pool on a fresh schema, for the migrator alone.
 func openPool(t *testing.T) *pgxpool.Pool {
 	t.Helper()
-	pool, err := pgxpool.New(context.Background(), freshSchema(t))
+	pool, err := pgxpool.New(context.Background(), pgtest.Schema(t))
 	if err != nil {
 		t.Fatal(err)
 	}
