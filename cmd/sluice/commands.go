@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sluice-cd/sluice/internal/engine"
 )
 
 func newRootCommand() *cobra.Command {
@@ -77,6 +79,7 @@ SLUICE_THIRD_PARTY_CLIENT_ID and SLUICE_THIRD_PARTY_CLIENT_TOKEN.`,
 	f.StringVar(&cfg.Store, "store", cfg.Store, "database: a postgres:// URL, or a SQLite file (default <data-dir>/sluice.db)")
 	f.StringVar(&cfg.Artifacts, "artifacts", cfg.Artifacts, "artifact store: a directory, or an S3-compatible URL (default <data-dir>/artifacts)")
 	f.StringVar(&cfg.ConfigFile, "config", cfg.ConfigFile, "configuration of built-in actions: repositories, CodeBuild projects, Lambda functions")
+	f.DurationVar(&cfg.Timeouts.Ack, "ack-timeout", engine.DefaultTimeouts.Ack, "a job handed out but not acknowledged in this time is handed out again")
 	f.IntVar(&cfg.Workers, "workers", cfg.Workers, "built-in jobs the embedded worker runs at once; 0 turns it off")
 	return cmd
 }
