@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -169,19 +170,37 @@ func engIsAPIError(err error, code string) bool {
 // machine.
 func BenchmarkJobCycle(b *testing.B) {
 	for _, n := range []int{8, 1} {
-		b.Run(fmt.Sprintf("pipelines=%d", n), func(b *testing.B) { engJobCycle(b, n) })
+		b.Run(fmt.Sprintf("pipelines=%d", n), func(b *testing.B) { engJobCycle(b, n, 1) })
+	}
+	if engShared() {
+		b.Run("pipelines=8/replicas=3", func(b *testing.B) { engJobCycle(b, 8, 3) })
 	}
 }
 
-func engJobCycle(b *testing.B, pipelines int) {
+// engShared tells whether the benchmarks run on a store several servers
+// can share as replicas (PostgreSQL, with SLUICE_TEST_STORE=postgres).
+func engShared() bool { return os.Getenv("SLUICE_TEST_STORE") == "postgres" }
+
+// engReplicas opens n in-process servers on one store; their clients.
+func engReplicas(b *testing.B, n int) []*codepipeline.Client {
+	first := MustOpen(b)
+	clients := []*codepipeline.Client{engClient(first)}
+	for range n - 1 {
+		m := MustOpen(b, func(c *Config) { c.Store = first.cfg.Store })
+		clients = append(clients, engClient(m))
+	}
+	return clients
+}
+
+func engJobCycle(b *testing.B, pipelines, replicas int) {
 	const (
 		workers    = 8
 		width      = 10
 		perExec    = 2 * width // jobs one execution queues
 		jobBacklog = 400
 	)
-	m := MustOpen(b)
-	c := engClient(m)
+	clients := engReplicas(b, replicas)
+	c := clients[0]
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	src, build := engTypes(b, c, "CycleSrc", "CycleBuild")
@@ -212,7 +231,7 @@ func engJobCycle(b *testing.B, pipelines int) {
 				time.Sleep(200 * time.Microsecond)
 				continue
 			}
-			_, err := c.StartPipelineExecution(ctx, &codepipeline.StartPipelineExecutionInput{Name: aws.String(names[i%pipelines])})
+			_, err := clients[i%replicas].StartPipelineExecution(ctx, &codepipeline.StartPipelineExecutionInput{Name: aws.String(names[i%pipelines])})
 			i++
 			switch {
 			case err == nil:
@@ -234,6 +253,7 @@ func engJobCycle(b *testing.B, pipelines int) {
 		workersDone.Add(1)
 		go func() {
 			defer workersDone.Done()
+			c := clients[w%replicas] // workers spread over the replicas
 			for n := w; done.Load() < total && ctx.Err() == nil; n++ {
 				var job *types.Job
 				for k := range 2 {
@@ -376,8 +396,17 @@ func BenchmarkLongPollLatency(b *testing.B) {
 // before StartPipelineExecution until GetPipelineExecution, called in a
 // tight loop once the worker finished the last stage's job, says Succeeded.
 func BenchmarkPipelineRun(b *testing.B) {
-	m := MustOpen(b)
-	c := engClient(m)
+	b.Run("replicas=1", func(b *testing.B) { engPipelineRun(b, 1) })
+	if engShared() {
+		b.Run("replicas=3", func(b *testing.B) { engPipelineRun(b, 3) })
+	}
+}
+
+// engPipelineRun runs the pipeline with each worker on its own replica
+// (of n), so every stage's job crosses from the replica that queued it.
+func engPipelineRun(b *testing.B, replicas int) {
+	clients := engReplicas(b, replicas)
+	c := clients[0]
 	ctx, cancel := context.WithCancel(context.Background())
 	src, build := engTypes(b, c, "RunSrc", "RunBuild")
 	p := engPipeline("run", "RunSrc", "RunBuild", types.ExecutionModeSuperseded, 1, 2)
@@ -387,7 +416,7 @@ func BenchmarkPipelineRun(b *testing.B) {
 	last := make(chan string, 16) // executions whose Stage2 job succeeded
 	errs := make(chan error, 4)
 	var wg sync.WaitGroup
-	worker := func(id *types.ActionTypeId) {
+	worker := func(id *types.ActionTypeId, c *codepipeline.Client) {
 		defer wg.Done()
 		for ctx.Err() == nil {
 			out, err := c.PollForJobs(ctx, &codepipeline.PollForJobsInput{ActionTypeId: id, MaxBatchSize: aws.Int32(1)}, engPollWait(20))
@@ -414,9 +443,9 @@ func BenchmarkPipelineRun(b *testing.B) {
 		}
 	}
 	wg.Add(3)
-	go worker(src)
-	go worker(build)
-	go worker(build)
+	go worker(src, clients[1%replicas])
+	go worker(build, clients[2%replicas])
+	go worker(build, clients[0])
 	b.Cleanup(func() { cancel(); wg.Wait() })
 
 	run := func(id string) {
