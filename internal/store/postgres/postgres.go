@@ -25,6 +25,9 @@ import (
 type Store struct {
 	queries
 	pool *pgxpool.Pool
+	// schema names the store's notification channels, and origin the
+	// notifications it sends (notify.go).
+	schema, origin string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -41,7 +44,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{queries: queries{db: pool}, pool: pool}, nil
+	schema, err := currentSchema(ctx, pool)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{queries: queries{db: pool}, pool: pool, schema: schema, origin: newOrigin()}, nil
 }
 
 // Close closes every connection of the pool, waiting for those in use.
