@@ -78,6 +78,8 @@ type Engine struct {
 	Log     *slog.Logger
 	// NewID makes execution, action run, job and token ids.
 	NewID func() string
+	// Broadcaster, when set, tells other replicas of queued jobs (replicas.go).
+	Broadcaster Broadcaster
 
 	jobs *notifier     // wakes long-polling workers when jobs are queued
 	wake chan struct{} // wakes the sweeper when a deadline comes before its plan
@@ -144,11 +146,9 @@ func (e *Engine) inTx(ctx context.Context, fn func(tx store.Tx, fx *effects) err
 // fire wakes the pollers and the sweeper a committed change concerns.
 func (e *Engine) fire(fx *effects) {
 	for k := range fx.queued {
-		e.jobs.notify(k)
-		if k.typ.Owner == builtinQueue.typ.Owner {
-			e.jobs.notify(builtinQueue)
-		}
+		e.notifyQueue(k)
 	}
+	e.broadcast(fx.queued)
 	// The sweeper sleeps until its planned wake-up: only a deadline
 	// before that is news to it.
 	if !fx.earliest.IsZero() && fx.earliest.UnixMilli() < e.planned.Load() {
