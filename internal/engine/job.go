@@ -192,3 +192,26 @@ func getJob(ctx context.Context, r store.Reader, sc core.Scope, id string) (*cor
 	}
 	return j, err
 }
+
+// lockJob reads a job of the caller's scope, checks it with check, locks
+// its pipeline and reads it again. Everything decided about the job must
+// come from the second read: on a store with concurrent writers
+// (PostgreSQL) another replica may have changed the job between the first
+// read, which only names the pipeline to lock, and the lock being granted.
+// check sees the first read, so it must only look at what never changes
+// (the job's type and client).
+func lockJob(ctx context.Context, tx store.Tx, sc core.Scope, id string, check func(*core.Job) error) (*core.Job, error) {
+	j, err := getJob(ctx, tx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := check(j); err != nil {
+		return nil, err
+	}
+	if err := tx.PipelineLock(ctx, sc, j.Pipeline); errors.Is(err, store.ErrNotFound) {
+		return nil, jobNotFound(id) // its pipeline was deleted
+	} else if err != nil {
+		return nil, err
+	}
+	return getJob(ctx, tx, sc, id)
+}

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -69,15 +68,14 @@ func (e *Engine) claimWaiting(ctx context.Context, k queueKey, wait time.Duratio
 
 // acknowledge moves a dispatched job to InProgress when the nonce is the
 // one it was handed out with (J-2.4). It answers the job's status, which is
-// already InProgress when the same worker acknowledges twice.
+// already InProgress when the same worker acknowledges twice. The job is
+// read under its pipeline's lock, as the sweeper that may be queueing it
+// again reads it.
 func (e *Engine) acknowledge(ctx context.Context, sc core.Scope, id, nonce string, check func(*core.Job) error) (string, error) {
 	var status string
 	err := e.inTx(ctx, func(tx store.Tx, fx *effects) error {
-		j, err := getJob(ctx, tx, sc, id)
+		j, err := lockJob(ctx, tx, sc, id, check)
 		if err != nil {
-			return err
-		}
-		if err := check(j); err != nil {
 			return err
 		}
 		if j.Nonce == "" || j.Nonce != nonce {
@@ -111,22 +109,16 @@ type jobResult struct {
 
 // finishJob applies a worker's result to its job and action run (J-2.7,
 // J-2.8): success, failure, or a continuation that queues the next job of
-// the same run.
+// the same run. The job and the run are read under the pipeline's lock,
+// so of two results for one job sent to two replicas at once, the second
+// finds the job finished and is refused.
 func (e *Engine) finishJob(ctx context.Context, sc core.Scope, id string, check func(*core.Job) error, res jobResult) error {
 	if err := checkVariables(res); err != nil {
 		return err
 	}
 	return e.inTx(ctx, func(tx store.Tx, fx *effects) error {
-		j, err := getJob(ctx, tx, sc, id)
+		j, err := lockJob(ctx, tx, sc, id, check)
 		if err != nil {
-			return err
-		}
-		if err := check(j); err != nil {
-			return err
-		}
-		if err := tx.PipelineLock(ctx, sc, j.Pipeline); errors.Is(err, store.ErrNotFound) {
-			return jobNotFound(id) // its pipeline was deleted
-		} else if err != nil {
 			return err
 		}
 		if jobDone(j.Status) {

@@ -117,6 +117,12 @@ func (e *Engine) ensureBuckets(ctx context.Context, d *wire.PipelineDeclaration)
 // in-progress actions; PARALLEL-started executions run on. Run the
 // returned func after the transaction committed.
 func (e *Engine) PipelineUpdated(ctx context.Context, tx store.Tx, p *core.Pipeline) (func(), error) {
+	// Storing the version already locked the row on PostgreSQL; locking
+	// here keeps the active executions read below under the lock whatever
+	// the catalog did first.
+	if err := tx.PipelineLock(ctx, p.Scope, p.Name); err != nil {
+		return nil, err
+	}
 	_, d, err := pipeline(ctx, tx, p.Scope, p.Name, p.Version)
 	if err != nil {
 		return nil, err

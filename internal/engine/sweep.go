@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
@@ -88,41 +91,115 @@ func (e *Engine) Sweep(ctx context.Context) error {
 	}
 }
 
+// sweepOnce handles one batch of what is due. The listings only say
+// where to look: each pipeline is locked, and each of its jobs and runs
+// read again and handled only if it is still due, since another replica's
+// sweeper or a worker's result may have got there first. Pipelines are
+// locked in one order, so two sweepers never wait for each other in a
+// cycle.
 func (e *Engine) sweepOnce(ctx context.Context, tx store.Tx, fx *effects) (int, error) {
 	now := e.now()
 	jobs, err := tx.JobsExpired(ctx, now, sweepBatch)
 	if err != nil {
 		return 0, err
 	}
-	for _, j := range jobs {
-		if err := e.expireJob(ctx, tx, fx, j, now); err != nil {
-			return 0, err
-		}
-	}
 	runs, err := tx.ActionRunsExpired(ctx, now, sweepBatch)
 	if err != nil {
 		return 0, err
 	}
+	due := dueWork{}
+	for _, j := range jobs {
+		w := due.of(j.Scope, j.Pipeline)
+		w.jobs = append(w.jobs, j.ID)
+	}
 	for _, r := range runs {
-		if err := e.timeOut(ctx, tx, fx, r, now); err != nil {
+		w := due.of(r.Scope, r.Pipeline)
+		w.runs = append(w.runs, r.ID)
+	}
+	for _, ref := range due.order() {
+		if err := e.sweepPipeline(ctx, tx, fx, ref, due[ref], now); err != nil {
 			return 0, err
 		}
 	}
 	return max(len(jobs), len(runs)), nil
 }
 
-// expireJob queues again a job nobody acknowledged in time, with a new
-// nonce once claimed (J-2.5); a job in progress past its time times out
-// its action.
-func (e *Engine) expireJob(ctx context.Context, tx store.Tx, fx *effects, j *core.Job, now time.Time) error {
-	if j.Status == core.JobDispatched {
-		r, err := tx.ActionRunGet(ctx, j.Scope, j.ActionRunID)
-		if err != nil {
+// dueWork is what a sweep found due, by pipeline.
+type dueWork map[core.PipelineRef]*pipelineDue
+
+// pipelineDue names the due jobs and action runs of one pipeline.
+type pipelineDue struct {
+	jobs, runs []string
+}
+
+func (d dueWork) of(sc core.Scope, pipeline string) *pipelineDue {
+	ref := core.PipelineRef{Scope: sc, Name: pipeline}
+	if d[ref] == nil {
+		d[ref] = &pipelineDue{}
+	}
+	return d[ref]
+}
+
+// order is the order pipelines are locked in: by account, region and name.
+func (d dueWork) order() []core.PipelineRef {
+	refs := slices.Collect(maps.Keys(d))
+	slices.SortFunc(refs, func(a, b core.PipelineRef) int {
+		return cmp.Or(cmp.Compare(a.Scope.Account, b.Scope.Account), cmp.Compare(a.Scope.Region, b.Scope.Region),
+			cmp.Compare(a.Name, b.Name))
+	})
+	return refs
+}
+
+// sweepPipeline locks one pipeline and handles what is still due in it.
+func (e *Engine) sweepPipeline(ctx context.Context, tx store.Tx, fx *effects, ref core.PipelineRef, due *pipelineDue, now time.Time) error {
+	if err := tx.PipelineLock(ctx, ref.Scope, ref.Name); errors.Is(err, store.ErrNotFound) {
+		return nil // deleted, with its jobs and runs
+	} else if err != nil {
+		return err
+	}
+	for _, id := range due.jobs {
+		if err := e.expireJob(ctx, tx, fx, ref.Scope, id, now); err != nil {
 			return err
 		}
-		j.Status, j.Nonce, j.Updated, j.Deadline = core.JobQueued, "", now, r.Deadline
-		fx.queue(j.Scope, j.Type)
-		return tx.JobPut(ctx, j)
+	}
+	for _, id := range due.runs {
+		r, err := tx.ActionRunGet(ctx, ref.Scope, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if r.Status != core.StatusInProgress || !past(r.Deadline, now) {
+			continue // it ended, or was timed out, since it was listed
+		}
+		if err := e.timeOut(ctx, tx, fx, r, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// past tells whether a deadline is set and before now.
+func past(deadline, now time.Time) bool {
+	return !deadline.IsZero() && deadline.Before(now)
+}
+
+// expireJob queues again a job nobody acknowledged in time, with a new
+// nonce once claimed (J-2.5); a job in progress past its time times out
+// its action. The caller holds the job's pipeline lock; the job is read
+// under it and left alone when it is no longer due.
+func (e *Engine) expireJob(ctx context.Context, tx store.Tx, fx *effects, sc core.Scope, id string, now time.Time) error {
+	j, err := tx.JobGet(ctx, sc, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if !jobOut(j.Status) || !past(j.Deadline, now) {
+		return nil // acknowledged, finished or queued again since it was listed
+	}
+	if j.Status == core.JobDispatched {
+		return e.requeue(ctx, tx, fx, j, now)
 	}
 	r, err := tx.ActionRunGet(ctx, j.Scope, j.ActionRunID)
 	if err != nil {
@@ -131,13 +208,27 @@ func (e *Engine) expireJob(ctx context.Context, tx store.Tx, fx *effects, j *cor
 	return e.timeOut(ctx, tx, fx, r, now)
 }
 
-// timeOut fails an action that ran out of time, and its jobs.
-func (e *Engine) timeOut(ctx context.Context, tx store.Tx, fx *effects, r *core.ActionRun, now time.Time) error {
-	if err := tx.PipelineLock(ctx, r.Scope, r.Pipeline); errors.Is(err, store.ErrNotFound) {
-		return nil
-	} else if err != nil {
+// jobOut tells whether a job is handed out: Dispatched or InProgress.
+func jobOut(status string) bool {
+	return status == core.JobDispatched || status == core.JobInProgress
+}
+
+// requeue queues a handed-out job again. Its next claim gives it a new
+// nonce and fresh artifact credentials; those of this hand-out open
+// nothing any more. The caller holds the job's pipeline lock.
+func (e *Engine) requeue(ctx context.Context, tx store.Tx, fx *effects, j *core.Job, now time.Time) error {
+	r, err := tx.ActionRunGet(ctx, j.Scope, j.ActionRunID)
+	if err != nil {
 		return err
 	}
+	j.Status, j.Nonce, j.Updated, j.Deadline, j.AccessKeyID = core.JobQueued, "", now, r.Deadline, ""
+	fx.queue(j.Scope, j.Type)
+	return tx.JobPut(ctx, j)
+}
+
+// timeOut fails an action that ran out of time, and its jobs. The caller
+// holds the pipeline lock and read r under it.
+func (e *Engine) timeOut(ctx context.Context, tx store.Tx, fx *effects, r *core.ActionRun, now time.Time) error {
 	if r.Status == core.StatusInProgress {
 		r.Status, r.ErrorCode, r.Updated = core.StatusFailed, string(wire.FailureTypeJobFailed), now
 		r.ErrorMessage = "The action timed out"

@@ -34,25 +34,18 @@ func (e *Engine) FireWebhook(ctx context.Context, token string, remote netip.Add
 	var id string
 	err := e.inTx(ctx, func(tx store.Tx, fx *effects) error {
 		id = ""
-		w, err := tx.WebhookByToken(ctx, token)
-		if errors.Is(err, store.ErrNotFound) {
-			return core.Errorf(core.WebhookNotFound, "No webhook has this URL")
-		}
+		w, def, err := lockWebhook(ctx, tx, token)
 		if err != nil {
 			return err
 		}
-		var def wire.WebhookDefinition
-		if err := json.Unmarshal(w.Definition, &def); err != nil {
-			return err
-		}
-		if err := authenticate(&def, remote, header, body); err != nil {
+		if err := authenticate(def, remote, header, body); err != nil {
 			return err
 		}
 		p, d, err := pipeline(ctx, tx, w.Scope, wire.Value(def.TargetPipeline), 0)
 		if err != nil {
 			return err
 		}
-		ok, err := filtersMatch(&def, d, body)
+		ok, err := filtersMatch(def, d, body)
 		if err != nil || !ok {
 			return err
 		}
@@ -65,6 +58,44 @@ func (e *Engine) FireWebhook(ctx context.Context, token string, remote netip.Add
 		return e.launch(ctx, tx, fx, ex)
 	})
 	return id, err
+}
+
+// lockWebhook finds the webhook of a URL token, locks its target pipeline
+// and reads the webhook again, so that the pipeline version started is the
+// latest under the lock and the webhook written back (with its last call)
+// is as fresh as it can be. The catalog changes webhooks without the
+// pipeline's lock: a change committed after the second read is still
+// overwritten.
+func lockWebhook(ctx context.Context, tx store.Tx, token string) (*core.Webhook, *wire.WebhookDefinition, error) {
+	w, def, err := webhookOf(ctx, tx, token)
+	if err != nil {
+		return nil, nil, err
+	}
+	target := wire.Value(def.TargetPipeline)
+	if err := tx.PipelineLock(ctx, w.Scope, target); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, nil, err
+	}
+	w, def, err = webhookOf(ctx, tx, token)
+	if err == nil && wire.Value(def.TargetPipeline) != target {
+		return nil, nil, core.Errorf(core.ConcurrentModification, "The webhook was changed while it was called; call it again")
+	}
+	return w, def, err
+}
+
+// webhookOf reads the webhook of a URL token and its definition.
+func webhookOf(ctx context.Context, r store.Reader, token string) (*core.Webhook, *wire.WebhookDefinition, error) {
+	w, err := r.WebhookByToken(ctx, token)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, core.Errorf(core.WebhookNotFound, "No webhook has this URL")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var def wire.WebhookDefinition
+	if err := json.Unmarshal(w.Definition, &def); err != nil {
+		return nil, nil, err
+	}
+	return w, &def, nil
 }
 
 // authenticate applies the webhook's authentication (T-12).
