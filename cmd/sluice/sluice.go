@@ -80,6 +80,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 	cat.Runner = eng
 	runCtx, stop := context.WithCancel(context.Background())
 	m := &Main{cfg: cfg, store: st, artifacts: arts, engine: eng, stop: stop}
+	m.joinReplicas(runCtx, log)
 	m.goRun(func() { eng.Run(runCtx) }) // recovers what a crash interrupted, then keeps time
 	w := &worker.Worker{
 		Jobs: worker.Local{Engine: eng}, Artifacts: arts, Config: settings, Providers: worker.Builtins(),
