@@ -201,6 +201,14 @@ type Job struct {
 	// Deadline: a Dispatched job not acknowledged by then is queued again
 	// with a new nonce; an InProgress job not finished by then times out.
 	Deadline time.Time
+	// LeaseOwner is the instance id of the server whose embedded worker
+	// holds the job, "" when none does (queued, or taken by a remote
+	// worker). The server renews LeaseExpires while it runs the job; a
+	// handed-out job whose lease ran out is queued again, as its server is
+	// taken for dead. Stores keep both in columns only, the ones the
+	// sweeper queries, not in the job's document.
+	LeaseOwner   string    `json:"-"`
+	LeaseExpires time.Time `json:"-"`
 }
 
 // Object locates an artifact in the artifact store.

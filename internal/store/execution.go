@@ -65,8 +65,8 @@ type ExecutionReader interface {
 	RevisionGet(ctx context.Context, scope core.Scope, pipeline, stage, action, revision string) (*core.RevisionSeen, error)
 
 	// NextDeadline returns the earliest Deadline of an InProgress action
-	// run or of a Dispatched or InProgress job, in any scope; ok is false
-	// when nothing waits on a deadline.
+	// run, or Deadline or LeaseExpires of a Dispatched or InProgress job,
+	// in any scope; ok is false when nothing waits on a deadline.
 	NextDeadline(ctx context.Context) (at time.Time, ok bool, err error)
 }
 
@@ -118,6 +118,12 @@ type ExecutionTx interface {
 	// JobsExpired returns up to limit Dispatched or InProgress jobs whose
 	// deadline is before now, in any scope.
 	JobsExpired(ctx context.Context, now time.Time, limit int) ([]*core.Job, error)
+	// JobsLeaseExpired returns up to limit Dispatched or InProgress jobs
+	// whose lease ended before now, in any scope, earliest first.
+	JobsLeaseExpired(ctx context.Context, now time.Time, limit int) ([]*core.Job, error)
+	// JobsLeasedBy returns up to limit Dispatched or InProgress jobs whose
+	// lease owner is owner, in any scope, whether their lease ended or not.
+	JobsLeasedBy(ctx context.Context, owner string, limit int) ([]*core.Job, error)
 	// ActionRunsExpired returns up to limit InProgress action runs whose
 	// deadline is before now, in any scope.
 	ActionRunsExpired(ctx context.Context, now time.Time, limit int) ([]*core.ActionRun, error)

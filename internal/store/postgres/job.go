@@ -19,17 +19,19 @@ func (q queries) JobPut(ctx context.Context, j *core.Job) error {
 	}
 	_, err = q.db.Exec(ctx, `INSERT INTO jobs
 		(id, account, region, pipeline, action_run_id, category, owner, provider, version,
-		status, query_value, created_at, deadline, doc, data, access_key_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		status, query_value, created_at, deadline, doc, data, access_key_id, lease_owner, lease_expires)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (id) DO UPDATE SET account = excluded.account, region = excluded.region,
 		pipeline = excluded.pipeline, action_run_id = excluded.action_run_id, category = excluded.category,
 		owner = excluded.owner, provider = excluded.provider, version = excluded.version,
 		status = excluded.status, query_value = excluded.query_value, created_at = excluded.created_at,
 		deadline = excluded.deadline, doc = excluded.doc, data = excluded.data,
-		access_key_id = excluded.access_key_id`,
+		access_key_id = excluded.access_key_id, lease_owner = excluded.lease_owner,
+		lease_expires = excluded.lease_expires`,
 		j.ID, j.Scope.Account, j.Scope.Region, j.Pipeline, j.ActionRunID,
 		j.Type.Category, j.Type.Owner, j.Type.Provider, j.Type.Version,
-		j.Status, j.QueryValue, millisOrZero(j.Created), millisOrZero(j.Deadline), doc, string(j.Data), j.AccessKeyID)
+		j.Status, j.QueryValue, millisOrZero(j.Created), millisOrZero(j.Deadline), doc, string(j.Data), j.AccessKeyID,
+		j.LeaseOwner, millisOrZero(j.LeaseExpires))
 	return interpretError(err)
 }
 
@@ -41,18 +43,21 @@ func encodeJobDoc(j *core.Job) (string, error) {
 }
 
 // jobColumns are what scanJob reads.
-const jobColumns = `doc, data`
+const jobColumns = `doc, data, lease_owner, lease_expires`
 
 // scanJob decodes a row of jobColumns.
 func scanJob(row pgx.Row) (*core.Job, error) {
 	var doc, data []byte
-	if err := row.Scan(&doc, &data); err != nil {
+	var leaseOwner string
+	var leaseExpires int64
+	if err := row.Scan(&doc, &data, &leaseOwner, &leaseExpires); err != nil {
 		return nil, interpretError(err)
 	}
 	j := new(core.Job)
 	if err := json.Unmarshal(doc, j); err != nil {
 		return nil, fmt.Errorf("decode job: %w", err)
 	}
+	j.LeaseOwner, j.LeaseExpires = leaseOwner, fromMillis(leaseExpires)
 	if len(data) > 0 {
 		j.Data = data
 	}
@@ -160,5 +165,21 @@ func (q queries) JobsExpired(ctx context.Context, now time.Time, n int) ([]*core
 	rows, err := q.db.Query(ctx, `SELECT `+jobColumns+` FROM jobs
 		WHERE status IN ('Dispatched', 'InProgress') AND deadline > 0 AND deadline < $1
 		ORDER BY deadline, id LIMIT $2`, millis(now), limit(n))
+	return listRows(rows, err, scanJob)
+}
+
+// jobsLeased is the condition of jobs_lease, which the lease queries repeat
+// so that the planner can use the partial index.
+const jobsLeased = `status IN ('Dispatched', 'InProgress') AND lease_expires > 0`
+
+func (q queries) JobsLeaseExpired(ctx context.Context, now time.Time, n int) ([]*core.Job, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+jobsLeased+` AND lease_expires < $1
+		ORDER BY lease_expires, id LIMIT $2`, millis(now), limit(n))
+	return listRows(rows, err, scanJob)
+}
+
+func (q queries) JobsLeasedBy(ctx context.Context, owner string, n int) ([]*core.Job, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+jobsLeased+` AND lease_owner = $1
+		ORDER BY lease_expires, id LIMIT $2`, owner, limit(n))
 	return listRows(rows, err, scanJob)
 }

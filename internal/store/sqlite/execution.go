@@ -180,13 +180,16 @@ func (q queries) ActivePipelines(ctx context.Context) ([]core.PipelineRef, error
 	return out, rows.Err()
 }
 
-// NextDeadline reads both partial deadline indexes; MIN of an empty set is NULL.
+// NextDeadline reads the partial deadline and lease indexes; MIN of an
+// empty set is NULL.
 func (q queries) NextDeadline(ctx context.Context) (time.Time, bool, error) {
 	var at sql.NullInt64
 	err := q.queryRow(ctx, `SELECT MIN(d) FROM (
 		SELECT MIN(deadline) AS d FROM action_runs WHERE status = 'InProgress' AND deadline > 0
 		UNION ALL
 		SELECT MIN(deadline) AS d FROM jobs WHERE status IN ('Dispatched', 'InProgress') AND deadline > 0
+		UNION ALL
+		SELECT MIN(lease_expires) AS d FROM jobs WHERE status IN ('Dispatched', 'InProgress') AND lease_expires > 0
 	) AS deadlines`).Scan(&at)
 	if err != nil {
 		return time.Time{}, false, interpretError(err)

@@ -24,6 +24,7 @@ func exerciseExecutions(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Job", func(t *testing.T) { t.Parallel(); exerciseJob(t, newStore) })
 	t.Run("JobClaimRace", func(t *testing.T) { t.Parallel(); exerciseJobClaimRace(t, newStore) })
 	t.Run("JobOwned", func(t *testing.T) { t.Parallel(); exerciseJobOwned(t, newStore) })
+	t.Run("JobLease", func(t *testing.T) { t.Parallel(); exerciseJobLease(t, newStore) })
 	t.Run("Deadline", func(t *testing.T) { t.Parallel(); exerciseDeadline(t, newStore) })
 	t.Run("Transition", func(t *testing.T) { t.Parallel(); exerciseTransition(t, newStore) })
 	t.Run("Revision", func(t *testing.T) { t.Parallel(); exerciseRevision(t, newStore) })
