@@ -11,10 +11,11 @@ import (
 	"github.com/sluice-cd/sluice/internal/artifact"
 )
 
-// backend is the wire layer's storage: its Backend, VersionedBackend and
-// MultipartBackend over an artifact.Store. Bodies stream both ways: a PUT
-// body goes to the store as it arrives, and a GET body is the store's
-// reader. Every committed change is reported to onChange.
+// backend is the wire layer's storage: its Backend and VersionedBackend
+// over an artifact.Store (multipart uploads never reach the wire layer;
+// see upload.go). Bodies stream both ways: a PUT body goes to the store
+// as it arrives, and a GET body is the store's reader. Every committed
+// change is reported to onChange.
 type backend struct {
 	store    artifact.Store
 	onChange func(Event)
@@ -24,7 +25,6 @@ type backend struct {
 var (
 	_ gofakes3.Backend          = (*backend)(nil)
 	_ gofakes3.VersionedBackend = (*backend)(nil)
-	_ gofakes3.MultipartBackend = (*backend)(nil)
 )
 
 func (b *backend) changed(bucket, key string, o artifact.Object, deleted bool) {

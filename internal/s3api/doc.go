@@ -3,9 +3,9 @@
 // and the temporary credentials jobs receive to read their inputs and
 // write their outputs.
 //
-// The S3 wire itself (routing, XML, error bodies, multipart bookkeeping) is
+// The S3 wire itself (routing, XML, error bodies) is
 // github.com/rclone/gofakes3, mounted with its own authentication off. This
-// package puts three things around it:
+// package puts four things around it:
 //
 //   - authentication and authorization in front (auth.go, operation.go):
 //     every request is SigV4-signed for service s3; per-job credentials are
@@ -15,7 +15,12 @@
 //     rewritten to carry the plain content;
 //   - a backend (backend*.go) that maps the wire layer's storage interfaces
 //     onto artifact.Store, streaming bodies both ways, and reports committed
-//     changes through Server.OnChange.
+//     changes through Server.OnChange;
+//   - the operations it serves itself, straight from the store: PutObject
+//     (put.go), which spares a second MD5 of every body, and multipart
+//     uploads (upload.go), which the wire layer would track in its own
+//     memory. An upload is the store's alone, so it survives a restart and
+//     any server sharing the store can continue it.
 //
 // Responses pass through one writer (response.go) that lets successful
 // bodies stream untouched and rewrites error bodies in S3's XML with the

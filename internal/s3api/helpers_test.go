@@ -47,13 +47,16 @@ type setupOpts struct {
 	accounts *sigv4.Verifier
 	// noAccounts leaves Server.Accounts nil: job credentials only.
 	noAccounts bool
+	// store, when set, is served instead of a new file store, so that
+	// two endpoints can share one.
+	store artifact.Store
 }
 
 func setup(t testing.TB, o setupOpts) *testBundle {
 	t.Helper()
-	store, err := file.Open(filepath.Join(t.TempDir(), "artifacts"))
-	if err != nil {
-		t.Fatal(err)
+	store := o.store
+	if store == nil {
+		store = mustFileStore(t, filepath.Join(t.TempDir(), "artifacts"))
 	}
 	if o.accounts == nil {
 		o.accounts = &sigv4.Verifier{}
@@ -81,6 +84,14 @@ func setup(t testing.TB, o setupOpts) *testBundle {
 	}
 	t.Cleanup(b.srv.Close)
 	return b
+}
+
+// mustFileStore opens the file store under dir.
+func mustFileStore(t testing.TB, dir string) *file.Store {
+	t.Helper()
+	store, err := file.Open(dir)
+	must(t, err)
+	return store
 }
 
 // client returns an S3 client of an account in open mode.

@@ -17,19 +17,13 @@ import (
 // same: on a 100 MiB upload that second MD5 was the largest single cost.
 // Everything else about the request has been done by serve.
 func (s *Server) putObject(w http.ResponseWriter, r *http.Request, loc Location, st *requestState) error {
-	if r.ContentLength < 0 {
-		return &s3Error{code: "MissingContentLength", status: http.StatusLengthRequired,
-			msg: "You must provide the Content-Length HTTP header."}
+	body, err := sizedBody(r)
+	if err != nil {
+		return err
 	}
 	opts, err := putOptions(headerMeta(r.Header))
 	if err != nil {
 		return toS3Error(err)
-	}
-	var body io.Reader = &exactReader{r: r.Body, left: r.ContentLength}
-	if _, ok := r.Header["Content-Md5"]; ok {
-		if body, err = newMD5Check(body, r.Header.Get("Content-Md5")); err != nil {
-			return err
-		}
 	}
 	ctx := withState(r.Context(), st)
 	o, err := s.Store.Put(ctx, loc.Bucket, loc.Key, body, opts)
@@ -45,6 +39,21 @@ func (s *Server) putObject(w http.ResponseWriter, r *http.Request, loc Location,
 	w.Header().Set("ETag", quote(o.ETag))
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// sizedBody is the content of an object or part upload: exactly
+// Content-Length bytes, checked against Content-MD5 when the client sent
+// one, so that a store never commits a short or altered body.
+func sizedBody(r *http.Request) (io.Reader, error) {
+	if r.ContentLength < 0 {
+		return nil, &s3Error{code: "MissingContentLength", status: http.StatusLengthRequired,
+			msg: "You must provide the Content-Length HTTP header."}
+	}
+	var body io.Reader = &exactReader{r: r.Body, left: r.ContentLength}
+	if _, ok := r.Header["Content-Md5"]; ok {
+		return newMD5Check(body, r.Header.Get("Content-Md5"))
+	}
+	return body, nil
 }
 
 // headerMeta gives the headers in the form the wire layer hands the

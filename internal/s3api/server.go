@@ -104,8 +104,9 @@ func (s *Server) init() {
 }
 
 // serve authenticates and authorizes r, puts its checked and decoded
-// content in place of its body, and serves it: PutObject itself (put.go),
-// everything else through the wire layer.
+// content in place of its body, and serves it: PutObject (put.go) and
+// multipart uploads (upload.go) itself, everything else through the wire
+// layer.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	st := &requestState{id: newRequestID()}
 	rw := &responseWriter{ResponseWriter: w, r: r, st: st, log: s.Log}
@@ -128,11 +129,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		st.versionID = r.URL.Query().Get("versionId")
 	}
 	prepareBody(r, body, st)
-	if op.kind == opPut {
-		if err := s.putObject(rw, r, op.loc, st); err != nil {
+	if own := s.ownHandler(r, op); own != nil {
+		if err := own(rw, r, op.loc, st); err != nil {
 			rw.fail(err)
 		}
 		return
 	}
 	s.wire.ServeHTTP(rw, r.WithContext(withState(r.Context(), st)))
+}
+
+// ownHandler returns the handler of a request this package serves itself,
+// or nil for the wire layer's. Multipart comes first, as the wire layer
+// routes it before anything else.
+func (s *Server) ownHandler(r *http.Request, op operation) func(http.ResponseWriter, *http.Request, Location, *requestState) error {
+	switch {
+	case isMultipart(r.URL.Query()):
+		return s.multipart
+	case op.kind == opPut:
+		return s.putObject
+	}
+	return nil
 }
