@@ -124,7 +124,7 @@ func pack(origin string, payloads []string) ([]string, error) {
 // Listener is told what Listen hears.
 type Listener struct {
 	// OnNotify is called with each payload another store notified on the
-	// channel, one call at a time.
+	// channel, one call at a time. It must be set.
 	OnNotify func(payload string)
 	// OnListen, if set, is called each time listening starts: at first,
 	// and again once a lost connection was replaced. What was notified
