@@ -112,6 +112,12 @@ func TestArtifactCredentialsExpire(t *testing.T) {
 	transformPipeline(t, c, s, "exp")
 	job := pollOne(t, c, customID(types.ActionCategoryBuild, "Transform"), map[string]string{"Project": "exp"})
 	in := job.Data.InputArtifacts[0].Location.S3Location
-	_, err := jobS3(m, job).GetObject(context.Background(), &s3.GetObjectInput{Bucket: in.BucketName, Key: in.ObjectKey})
+	js := jobS3(m, job)
+	// They last a millisecond: once that has passed, every use is refused.
+	eventually(t, "the credentials to expire", func() bool {
+		_, err := js.GetObject(context.Background(), &s3.GetObjectInput{Bucket: in.BucketName, Key: in.ObjectKey})
+		return err != nil
+	})
+	_, err := js.GetObject(context.Background(), &s3.GetObjectInput{Bucket: in.BucketName, Key: in.ObjectKey})
 	wantS3Error(t, err, "ExpiredToken", "expired credentials")
 }

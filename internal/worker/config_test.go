@@ -22,8 +22,8 @@ func TestLoadConfig(t *testing.T) {
 		t.Fatalf("config = %+v, %v", c, err)
 	}
 	for body, want := range map[string]string{
-		"repositorys: {}\n":                      "not found",
-		"functions:\n  f: {}\n":                  "exactly one of command and url",
+		"repositorys: {}\n":                       "not found",
+		"functions:\n  f: {}\n":                   "exactly one of command and url",
 		"functions:\n  f: {url: x, command: [a]}": "exactly one of command and url",
 		"custom:\n  - {category: Build}\n":        "are required",
 	} {
