@@ -126,6 +126,7 @@ func (c *Config) timeouts() engine.Timeouts {
 	t.Ack = cmp.Or(t.Ack, d.Ack)
 	t.Sweep = cmp.Or(t.Sweep, d.Sweep)
 	t.Credentials = cmp.Or(t.Credentials, d.Credentials)
+	t.Lease = cmp.Or(t.Lease, d.Lease)
 	return t
 }
 

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -32,10 +30,7 @@ import (
 func replicaPair(t *testing.T, mutate ...func(*Config)) (*Main, *Main) {
 	t.Helper()
 	first := MustOpen(t, mutate...)
-	db, arts := cmp.Or(first.cfg.Store, filepath.Join(first.cfg.DataDir, "sluice.db")),
-		cmp.Or(first.cfg.Artifacts, filepath.Join(first.cfg.DataDir, "artifacts"))
-	second := MustOpen(t, append(mutate, func(c *Config) { c.Store, c.Artifacts = db, arts })...)
-	return first, second
+	return first, MustOpen(t, append(mutate, sharing(first))...)
 }
 
 // both calls a and b at the same moment and returns their errors.

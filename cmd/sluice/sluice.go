@@ -33,8 +33,11 @@ type Main struct {
 	artifacts artifact.Store
 	server    *api.Server
 	engine    *engine.Engine
+	instance  *instance          // this server's id among those sharing the store
 	stop      context.CancelFunc // stops the engine's timers, the worker and change detection
 	done      sync.WaitGroup     // done when they stopped
+	closing   sync.Once
+	closeErr  error
 }
 
 // Open builds and starts everything a Config describes. The server is
@@ -69,6 +72,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 		st.Close()
 		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
+	inst, err := openInstance(cfg.DataDir)
+	if err != nil {
+		ln.Close()
+		st.Close()
+		return nil, err
+	}
 	publicURL := cfg.PublicURL
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
@@ -76,10 +85,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 	cat := &catalog.Service{Store: st, Clock: core.SystemClock{}, PublicURL: publicURL}
 	eng := engine.New(st, cat, log)
 	eng.Timeouts, eng.ThirdParty = cfg.timeouts(), cfg.thirdPartyClient()
-	eng.Buckets = bucketMaker{arts}
+	eng.Buckets, eng.Instance = bucketMaker{arts}, inst.id
 	cat.Runner = eng
 	runCtx, stop := context.WithCancel(context.Background())
-	m := &Main{cfg: cfg, store: st, artifacts: arts, engine: eng, stop: stop}
+	m := &Main{cfg: cfg, store: st, artifacts: arts, engine: eng, instance: inst, stop: stop}
 	m.joinReplicas(runCtx, log)
 	m.goRun(func() { eng.Run(runCtx) }) // recovers what a crash interrupted, then keeps time
 	w := &worker.Worker{
@@ -115,16 +124,18 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 }
 
 // startWorker starts the embedded worker, after queueing again the
-// built-in jobs the last run of the server had taken.
+// built-in jobs the last run of this server (same data dir, so same
+// instance id) held: their work died with it. Other servers' jobs are left
+// to their leases, whether or not this server runs a worker.
 func (m *Main) startWorker(ctx context.Context, w *worker.Worker, cfg Config) error {
+	if _, err := m.engine.RequeueOwn(ctx); err != nil {
+		return fmt.Errorf("requeue built-in jobs: %w", err)
+	}
 	if cfg.Workers <= 0 {
 		return nil
 	}
 	if err := os.MkdirAll(w.WorkDir, 0o700); err != nil {
 		return fmt.Errorf("work dir: %w", err)
-	}
-	if _, err := m.engine.RequeueBuiltin(ctx); err != nil {
-		return fmt.Errorf("requeue built-in jobs: %w", err)
 	}
 	m.goRun(func() { w.Run(ctx) })
 	return nil
@@ -141,8 +152,15 @@ func (m *Main) goRun(fn func()) {
 // URL is the base URL the server answers on.
 func (m *Main) URL() string { return m.server.URL() }
 
-// Close stops serving, letting requests in flight finish, then closes the store.
+// Close stops serving, letting requests in flight finish, then closes the
+// store. Later calls answer what the first did: a test may stop a server
+// before its cleanup does.
 func (m *Main) Close() error {
+	m.closing.Do(func() { m.closeErr = m.close() })
+	return m.closeErr
+}
+
+func (m *Main) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	m.engine.Release() // long-polls answer now instead of holding the shutdown
@@ -152,7 +170,7 @@ func (m *Main) Close() error {
 	}
 	m.stop()
 	m.done.Wait()
-	return errors.Join(err, m.store.Close())
+	return errors.Join(err, m.store.Close(), m.instance.Close())
 }
 
 // newVerifier verifies signatures against the configured credentials, or

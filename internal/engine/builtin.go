@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
@@ -28,10 +27,14 @@ type Assignment struct {
 // ClaimBuiltin hands out up to limit queued jobs of AWS-owned action types
 // in any scope, waiting up to wait for one to be queued. The embedded
 // worker then works them through the same job operations a remote worker
-// uses, with the assignment's scope in its context.
+// uses, with the assignment's scope in its context. The jobs are leased to
+// this server, and the worker must renew the leases while it runs them
+// (RenewLease).
 func (e *Engine) ClaimBuiltin(ctx context.Context, limit int, wait time.Duration) ([]Assignment, error) {
 	jobs, err := e.claimWaiting(ctx, builtinQueue, wait, func(tx store.Tx, now time.Time) ([]*core.Job, error) {
-		return tx.JobClaimOwned(ctx, string(wire.ActionOwnerAWS), limit, now, now.Add(e.Timeouts.Ack), e.NewID)
+		jobs, err := tx.JobClaimOwned(ctx, string(wire.ActionOwnerAWS), limit, now, now.Add(e.Timeouts.Ack), e.NewID)
+		e.lease(jobs, now)
+		return jobs, err
 	})
 	if err != nil {
 		return nil, err
@@ -56,38 +59,3 @@ func pollOwner(id *wire.ActionTypeId) wire.ActionOwner {
 	}
 	return wire.ActionOwnerCustom
 }
-
-// RequeueBuiltin queues again the built-in jobs a worker of this server
-// had taken when it stopped: their work died with the process, and on
-// restart they run again from the start, with new nonces and credentials.
-// It assumes one server per database; servers sharing one need leases.
-func (e *Engine) RequeueBuiltin(ctx context.Context) (int, error) {
-	n := 0
-	err := e.inTx(ctx, func(tx store.Tx, fx *effects) error {
-		jobs, err := tx.JobsExpired(ctx, time.UnixMilli(math.MaxInt64/2), requeueBatch)
-		if err != nil {
-			return err
-		}
-		now := e.now()
-		for _, j := range jobs {
-			if j.Type.Owner != builtinQueue.typ.Owner {
-				continue
-			}
-			r, err := tx.ActionRunGet(ctx, j.Scope, j.ActionRunID)
-			if err != nil {
-				return err
-			}
-			j.Status, j.Nonce, j.Updated, j.Deadline, j.AccessKeyID = core.JobQueued, "", now, r.Deadline, ""
-			if err := tx.JobPut(ctx, j); err != nil {
-				return err
-			}
-			fx.queue(j.Scope, j.Type)
-			n++
-		}
-		return nil
-	})
-	return n, err
-}
-
-// requeueBatch bounds the jobs RequeueBuiltin looks at.
-const requeueBatch = 10000

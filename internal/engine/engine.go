@@ -33,6 +33,9 @@ type Timeouts struct {
 	// Credentials is how long the artifact credentials of a hand-out last.
 	Credentials time.Duration
 	Sweep       time.Duration // the longest the sweeper sleeps without a deadline due
+	// Lease is how long a built-in job claimed by this server's worker
+	// stays its own without a renewal; the worker renews every Lease/3.
+	Lease time.Duration
 }
 
 // DefaultTimeouts are CodePipeline's documented defaults.
@@ -43,6 +46,7 @@ var DefaultTimeouts = Timeouts{
 	Ack:         time.Minute,
 	Credentials: time.Hour,
 	Sweep:       30 * time.Second,
+	Lease:       30 * time.Second,
 }
 
 // Types finds action type definitions, built-in or custom, deleted custom
@@ -78,6 +82,9 @@ type Engine struct {
 	Log     *slog.Logger
 	// NewID makes execution, action run, job and token ids.
 	NewID func() string
+	// Instance names this server among those sharing the store: the
+	// owner of the leases its worker's claims take (lease.go).
+	Instance string
 	// Broadcaster, when set, tells other replicas of queued jobs (replicas.go).
 	Broadcaster Broadcaster
 
@@ -99,7 +106,7 @@ func (e *Engine) Release() {
 func New(st store.Store, types Types, log *slog.Logger) *Engine {
 	e := &Engine{
 		Store: st, Types: types, Clock: core.SystemClock{}, Timeouts: DefaultTimeouts,
-		Log: log, NewID: uuid.NewString,
+		Log: log, NewID: uuid.NewString, Instance: uuid.NewString(),
 		jobs: newNotifier(), wake: make(chan struct{}, 1), quit: make(chan struct{}),
 	}
 	e.planned.Store(math.MaxInt64) // not planned yet: every deadline wakes the sweeper

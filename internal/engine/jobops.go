@@ -41,6 +41,9 @@ func (e *Engine) claimWaiting(ctx context.Context, k queueKey, wait time.Duratio
 				return err
 			}
 			fx.due(now.Add(e.Timeouts.Ack))
+			for _, j := range jobs {
+				fx.due(j.LeaseExpires)
+			}
 			return e.handOut(ctx, tx, jobs, now)
 		})
 		if err != nil || len(jobs) > 0 || wait <= 0 {
@@ -243,6 +246,8 @@ func (e *Engine) continueJob(ctx context.Context, tx store.Tx, fx *effects, prev
 	next := *prev
 	next.ID, next.Status, next.Nonce, next.Data = e.NewID(), core.JobQueued, "", raw
 	next.Created, next.Updated = now, now
+	next.AccessKeyID, next.CredentialsExpire = "", time.Time{}
+	next.LeaseOwner, next.LeaseExpires = "", time.Time{} // leased anew when claimed
 	if err := tx.JobPut(ctx, &next); err != nil {
 		return err
 	}

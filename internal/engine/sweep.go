@@ -22,7 +22,8 @@ const sweepBatch = 100
 // plans every pipeline with an active execution once (whatever a crash
 // interrupted continues from the database), then sleeps until the next
 // deadline, a wake-up from a committed change, or the sweep interval,
-// and handles what is due: action timeouts, unacknowledged jobs.
+// and handles what is due: action timeouts, unacknowledged jobs, jobs
+// whose server stopped renewing their lease.
 func (e *Engine) Run(ctx context.Context) {
 	if err := e.Recover(ctx); err != nil && ctx.Err() == nil {
 		e.Log.Error("recover executions", "err", err)
@@ -70,7 +71,8 @@ func (e *Engine) Recover(ctx context.Context) error {
 }
 
 // Sweep handles everything due now: jobs whose acknowledgement window or
-// time ran out, and actions that timed out (E-2.5, J-2.5, J-2.10, A-5).
+// time ran out, actions that timed out (E-2.5, J-2.5, J-2.10, A-5), and
+// handed-out jobs whose lease ran out, which are queued again.
 func (e *Engine) Sweep(ctx context.Context) error {
 	// Every committed change that moves a deadline wakes the sweeper, so
 	// under load it would otherwise take the writer for an empty sweep
@@ -107,6 +109,10 @@ func (e *Engine) sweepOnce(ctx context.Context, tx store.Tx, fx *effects) (int, 
 	if err != nil {
 		return 0, err
 	}
+	leased, err := tx.JobsLeaseExpired(ctx, now, sweepBatch)
+	if err != nil {
+		return 0, err
+	}
 	due := dueWork{}
 	for _, j := range jobs {
 		w := due.of(j.Scope, j.Pipeline)
@@ -116,20 +122,24 @@ func (e *Engine) sweepOnce(ctx context.Context, tx store.Tx, fx *effects) (int, 
 		w := due.of(r.Scope, r.Pipeline)
 		w.runs = append(w.runs, r.ID)
 	}
+	for _, j := range leased {
+		w := due.of(j.Scope, j.Pipeline)
+		w.leases = append(w.leases, j.ID)
+	}
 	for _, ref := range due.order() {
 		if err := e.sweepPipeline(ctx, tx, fx, ref, due[ref], now); err != nil {
 			return 0, err
 		}
 	}
-	return max(len(jobs), len(runs)), nil
+	return max(len(jobs), len(runs), len(leased)), nil
 }
 
 // dueWork is what a sweep found due, by pipeline.
 type dueWork map[core.PipelineRef]*pipelineDue
 
-// pipelineDue names the due jobs and action runs of one pipeline.
+// pipelineDue names the due jobs, action runs and leases of one pipeline.
 type pipelineDue struct {
-	jobs, runs []string
+	jobs, runs, leases []string
 }
 
 func (d dueWork) of(sc core.Scope, pipeline string) *pipelineDue {
@@ -176,7 +186,9 @@ func (e *Engine) sweepPipeline(ctx context.Context, tx store.Tx, fx *effects, re
 			return err
 		}
 	}
-	return nil
+	// Last: a job past its deadline too was handled above.
+	_, err := e.requeueIf(ctx, tx, fx, ref.Scope, due.leases, leaseEnded(now), now)
+	return err
 }
 
 // past tells whether a deadline is set and before now.
@@ -222,6 +234,7 @@ func (e *Engine) requeue(ctx context.Context, tx store.Tx, fx *effects, j *core.
 		return err
 	}
 	j.Status, j.Nonce, j.Updated, j.Deadline, j.AccessKeyID = core.JobQueued, "", now, r.Deadline, ""
+	j.LeaseOwner, j.LeaseExpires = "", time.Time{}
 	fx.queue(j.Scope, j.Type)
 	return tx.JobPut(ctx, j)
 }

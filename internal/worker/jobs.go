@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
@@ -25,6 +26,19 @@ type Jobs interface {
 	Succeed(ctx context.Context, j Job, r *wire.PutJobSuccessResultInput) error
 	Fail(ctx context.Context, j Job, f *wire.FailureDetails) error
 }
+
+// Leaser is a Jobs whose claims are leases: the worker renews the lease
+// of each job it runs every RenewEvery, and stops working a job whose
+// lease was lost (Renew answers ErrLeaseLost): it went to another worker.
+// The embedded worker's claims are leases, so that a server that died
+// leaves its jobs to the servers sharing its database.
+type Leaser interface {
+	RenewEvery() time.Duration
+	Renew(ctx context.Context, j Job) error
+}
+
+// ErrLeaseLost: the job is no longer this worker's to run.
+var ErrLeaseLost = errors.New("the job's lease is lost")
 
 // kind names what runs a job: "<category>/<provider>" for built-in types,
 // "<owner>/<category>/<provider>/<version>" for custom ones.

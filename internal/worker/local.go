@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/sluice-cd/sluice/internal/core"
@@ -15,7 +16,10 @@ type Local struct {
 	Engine *engine.Engine
 }
 
-var _ Jobs = Local{}
+var (
+	_ Jobs   = Local{}
+	_ Leaser = Local{}
+)
 
 // Claim implements Jobs.
 func (l Local) Claim(ctx context.Context, max int, wait time.Duration) ([]Job, error) {
@@ -46,6 +50,19 @@ func (l Local) Succeed(ctx context.Context, j Job, r *wire.PutJobSuccessResultIn
 // Fail implements Jobs.
 func (l Local) Fail(ctx context.Context, j Job, f *wire.FailureDetails) error {
 	_, err := l.Engine.PutJobFailureResult(l.as(ctx, j), &wire.PutJobFailureResultInput{JobId: &j.ID, FailureDetails: f})
+	return err
+}
+
+// RenewEvery implements Leaser: three renewals per lease, so one that is
+// late or fails does not lose the job.
+func (l Local) RenewEvery() time.Duration { return l.Engine.Timeouts.Lease / 3 }
+
+// Renew implements Leaser.
+func (l Local) Renew(ctx context.Context, j Job) error {
+	err := l.Engine.RenewLease(ctx, j.Scope, j.ID, j.Nonce)
+	if errors.Is(err, engine.ErrLeaseLost) {
+		return ErrLeaseLost
+	}
 	return err
 }
 

@@ -115,14 +115,22 @@ func backOff(ctx context.Context) {
 // work runs one job and reports how it ended.
 func (w *Worker) work(ctx context.Context, j Job) {
 	log := w.Log.With("job", j.ID, "action", kind(j.Data.ActionTypeId))
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	defer w.keepLease(ctx, j, cancel, log)()
 	if err := w.Jobs.Acknowledge(ctx, j); err != nil {
 		log.Warn("acknowledge job", "err", err) // handed out again meanwhile
 		return
 	}
 	res, err := w.run(ctx, j)
+	if errors.Is(context.Cause(ctx), ErrLeaseLost) {
+		log.Warn("job stopped: its lease was lost, it went to another worker", "err", err)
+		return
+	}
 	if ctx.Err() != nil {
 		// Stopping: the job's work was cut short; the server queues it
-		// again when it starts (engine.RequeueBuiltin).
+		// again when it starts with the same data dir, or another server
+		// once its lease runs out (engine.RequeueOwn, the sweeper).
 		log.Info("job stopped with the worker", "err", err)
 		return
 	}
