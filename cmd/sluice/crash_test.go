@@ -76,7 +76,7 @@ func crashClient(url string) *codepipeline.Client {
 	return codepipeline.New(codepipeline.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(testAccount, "secret", ""),
-	})
+	}, func(o *codepipeline.Options) { o.HTTPClient = bufferedBody{o.HTTPClient} })
 }
 
 func crashErrorCode(err error) string {
