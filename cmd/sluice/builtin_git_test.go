@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline/types"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -128,5 +130,35 @@ func TestBuiltinGitSource(t *testing.T) {
 	msg := aws.ToString(actionExecutions(t, c, "nobranch", id)["Source"].Output.ExecutionResult.ErrorDetails.Message)
 	if !strings.Contains(msg, "no branch named dev") {
 		t.Fatalf("failure = %q", msg)
+	}
+}
+
+// A COMMIT_ID source revision override makes the git source fetch that
+// commit instead of the branch head.
+func TestBuiltinGitSourceOverride(t *testing.T) {
+	repo := newGitRepo(t)
+	buildspec := "version: 0.2\nenv:\n  exported-variables: [MSG]\nphases:\n  build:\n    commands:\n      - MSG=$(cat message.txt)\n"
+	first := repo.commit("First", map[string]string{"buildspec.yml": buildspec, "message.txt": "one"})
+	repo.commit("Second", map[string]string{"message.txt": "two"})
+	cfg := writeConfig(t, "repositories:\n  pinned: "+repo.dir+"\n")
+	m := MustOpen(t, func(c *Config) { c.ConfigFile = cfg })
+	c := newClient(m)
+	id := createPipeline(t, c, builtinPipeline("pinned",
+		awsAction("Source", types.ActionCategorySource, "CodeCommit", map[string]string{"RepositoryName": "pinned", "BranchName": "main", "PollForSourceChanges": "false"}, nil, []string{"Src"}),
+		awsAction("Build", types.ActionCategoryBuild, "CodeBuild", map[string]string{"ProjectName": "p"}, []string{"Src"}, nil),
+	))
+	waitExecution(t, c, "pinned", id, types.PipelineExecutionStatusSucceeded)
+	out, err := c.StartPipelineExecution(context.Background(), &codepipeline.StartPipelineExecutionInput{Name: aws.String("pinned"),
+		SourceRevisions: []types.SourceRevisionOverride{{ActionName: aws.String("Source"), RevisionType: types.SourceRevisionTypeCommitId, RevisionValue: aws.String(first)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id = aws.ToString(out.PipelineExecutionId)
+	ex := waitExecution(t, c, "pinned", id, types.PipelineExecutionStatusSucceeded)
+	if aws.ToString(ex.ArtifactRevisions[0].RevisionId) != first {
+		t.Fatalf("revision = %s, want the overridden %s", aws.ToString(ex.ArtifactRevisions[0].RevisionId), first)
+	}
+	if v := actionExecutions(t, c, "pinned", id)["Build"].Output.OutputVariables["MSG"]; v != "one" {
+		t.Fatalf("built message = %q, want the first commit's", v)
 	}
 }

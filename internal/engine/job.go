@@ -62,7 +62,13 @@ func (e *Engine) createJob(ctx context.Context, tx store.Tx, fx *effects, f *flo
 // outside the configuration (S-3.11), JSON-encoded under the member's name,
 // since JobData has no place for them and only Sluice's worker reads them.
 func withDeclared(f *flow, r *core.ActionRun) map[string]string {
-	if r.Type.Owner != string(wire.ActionOwnerAWS) || r.Type.Provider != "Commands" || f == nil {
+	if r.Type.Owner != string(wire.ActionOwnerAWS) || f == nil {
+		return r.Resolved
+	}
+	if r.Type.Category == string(wire.ActionCategorySource) {
+		return withOverride(f.exec, r)
+	}
+	if r.Type.Provider != "Commands" {
 		return r.Resolved
 	}
 	i, err := stageIndex(f.decl, r.Stage)
@@ -87,6 +93,29 @@ func withDeclared(f *flow, r *core.ActionRun) map[string]string {
 		out[k] = string(raw)
 	}
 	return out
+}
+
+// Configuration keys that carry a StartPipelineExecution source revision
+// override (E-1.3) to a built-in source action: JobData has no member for
+// it, and only Sluice's worker reads these.
+const (
+	OverrideTypeKey  = "SourceRevisionType"
+	OverrideValueKey = "SourceRevisionValue"
+)
+
+// withOverride adds the execution's override for the action, if any.
+func withOverride(ex *core.Execution, r *core.ActionRun) map[string]string {
+	for _, o := range ex.SourceRevisions {
+		if o.ActionName == r.Action {
+			out := maps.Clone(r.Resolved)
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[OverrideTypeKey], out[OverrideValueKey] = o.RevisionType, o.RevisionValue
+			return out
+		}
+	}
+	return r.Resolved
 }
 
 // resolvedList substitutes variable references in each item (V-4); a

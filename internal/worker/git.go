@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sluice-cd/sluice/internal/action/gitsource"
+	"github.com/sluice-cd/sluice/internal/engine"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
 
@@ -39,12 +40,9 @@ func (g GitSource) Run(ctx context.Context, w *Work) (*wire.PutJobSuccessResultI
 	if err != nil {
 		return nil, err
 	}
-	head, err := gitsource.Head(ctx, repo, branch)
-	if errors.Is(err, gitsource.ErrBranchNotFound) {
-		return nil, &Failure{Type: wire.FailureTypeRevisionUnavailable,
-			Message: "The action failed because no branch named " + branch + " was found in the selected repository " + name + "."}
-	} else if err != nil {
-		return nil, failf("Could not read repository %s: %v", name, err)
+	head, err := g.revision(ctx, w, repo, name, branch)
+	if err != nil {
+		return nil, err
 	}
 	format := w.Config("OutputArtifactFormat")
 	if format == "" {
@@ -65,6 +63,28 @@ func (g GitSource) Run(ctx context.Context, w *Work) (*wire.PutJobSuccessResultI
 			"BranchName": branch, "RepositoryName": name, "FullRepositoryName": name,
 		},
 	}, nil
+}
+
+// revision is the commit to fetch: the one a StartPipelineExecution
+// override names (COMMIT_ID), else the branch head.
+func (g GitSource) revision(ctx context.Context, w *Work, repo gitsource.Repo, name, branch string) (gitsource.Commit, error) {
+	if w.Config(engine.OverrideTypeKey) == string(wire.SourceRevisionTypeCOMMIT_ID) {
+		id := w.Config(engine.OverrideValueKey)
+		c, err := gitsource.Archive(ctx, repo, id, io.Discard)
+		if err != nil {
+			return c, &Failure{Type: wire.FailureTypeRevisionUnavailable,
+				Message: "The commit " + id + " was not found in the selected repository " + name + ": " + err.Error()}
+		}
+		return c, nil
+	}
+	head, err := gitsource.Head(ctx, repo, branch)
+	if errors.Is(err, gitsource.ErrBranchNotFound) {
+		return head, &Failure{Type: wire.FailureTypeRevisionUnavailable,
+			Message: "The action failed because no branch named " + branch + " was found in the selected repository " + name + "."}
+	} else if err != nil {
+		return head, failf("Could not read repository %s: %v", name, err)
+	}
+	return head, nil
 }
 
 // output writes the commit as a zip of its files or as a clone reference.
