@@ -30,6 +30,7 @@ type Page struct {
 // Reader holds the queries that read. Every method is safe for concurrent use.
 type Reader interface {
 	ExecutionReader
+	BucketReader
 
 	// PipelineGet returns a version of a pipeline, the latest when version
 	// is 0. ErrNotFound when the pipeline or that version does not exist.
@@ -66,6 +67,7 @@ type Reader interface {
 type Tx interface {
 	Reader
 	ExecutionTx
+	BucketTx
 
 	// PipelineCreate stores version 1 of a new pipeline.
 	// ErrConflict when the name is taken in the scope.

@@ -25,6 +25,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Webhook", func(t *testing.T) { t.Parallel(); exerciseWebhook(t, newStore) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); exerciseTx(t, newStore) })
 	t.Run("Executions", func(t *testing.T) { t.Parallel(); exerciseExecutions(t, newStore) })
+	t.Run("Bucket", func(t *testing.T) { t.Parallel(); exerciseBucket(t, newStore) })
 }
 
 var (
