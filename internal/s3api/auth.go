@@ -11,10 +11,12 @@ import (
 	"github.com/sluice-cd/sluice/internal/sigv4"
 )
 
-// principal is who signed a request: an account, with full access, or a
-// job, limited to its grant.
+// principal is who signed a request: an account, with its own buckets and
+// those nobody owns, or a job, limited to its grant.
 type principal struct {
-	grant *Grant // nil for an account
+	grant   *Grant // nil for an account
+	account string // the signer's account
+	region  string // of the signature's scope
 }
 
 // authenticate verifies r's signature and returns its signer and the body
@@ -38,7 +40,7 @@ func (s *Server) authenticate(r *http.Request, st *requestState) (principal, sig
 		return principal{}, sigv4.Body{}, &s3Error{code: codeAuthHeaderMalformed, status: http.StatusBadRequest,
 			msg: fmt.Sprintf("The authorization header is malformed; incorrect service %q. This endpoint belongs to \"s3\".", id.Service)}
 	}
-	return principal{grant: st.grant}, body, nil
+	return principal{grant: st.grant, account: id.Account, region: id.Region}, body, nil
 }
 
 // verifierFor picks the verifier of an access key: the job verifier with

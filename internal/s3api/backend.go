@@ -18,6 +18,7 @@ import (
 // change is reported to onChange.
 type backend struct {
 	store    artifact.Store
+	owners   Owners // nil when buckets have no owners
 	onChange func(Event)
 	log      *slog.Logger
 }
@@ -39,6 +40,9 @@ func (b *backend) fail(ctx context.Context, err error, bucket, key string) error
 
 func (b *backend) ListBuckets(ctx context.Context) ([]gofakes3.BucketInfo, error) {
 	buckets, err := b.store.ListBuckets(ctx)
+	if err == nil {
+		buckets, err = b.visible(ctx, buckets)
+	}
 	if err != nil {
 		return nil, b.fail(ctx, err, "", "")
 	}
@@ -49,8 +53,20 @@ func (b *backend) ListBuckets(ctx context.Context) ([]gofakes3.BucketInfo, error
 	return out, nil
 }
 
+// CreateBucket claims the bucket for the caller before making it, so two
+// accounts creating one name at once never both get it. A bucket that
+// exists already is the caller's once claimed: its own, or one nobody
+// owned (made before buckets had owners).
 func (b *backend) CreateBucket(ctx context.Context, name string) error {
-	if err := b.store.CreateBucket(ctx, name); err != nil {
+	claimed, err := b.claim(ctx, name)
+	if err != nil {
+		return err
+	}
+	err = b.store.CreateBucket(ctx, name)
+	if claimed && errors.Is(err, artifact.ErrBucketExists) {
+		return alreadyOwned(ctx)
+	}
+	if err != nil {
 		return b.fail(ctx, err, name, "")
 	}
 	return nil
@@ -67,11 +83,13 @@ func (b *backend) BucketExists(ctx context.Context, name string) (bool, error) {
 	return true, nil
 }
 
+// DeleteBucket releases the caller's claim once the bucket is gone: the
+// name is free again, for any account.
 func (b *backend) DeleteBucket(ctx context.Context, name string) error {
 	if err := b.store.DeleteBucket(ctx, name); err != nil {
 		return b.fail(ctx, err, name, "")
 	}
-	return nil
+	return b.release(ctx, name)
 }
 
 func (b *backend) GetObject(ctx context.Context, bucket, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {

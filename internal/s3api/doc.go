@@ -7,9 +7,11 @@
 // github.com/rclone/gofakes3, mounted with its own authentication off. This
 // package puts four things around it:
 //
-//   - authentication and authorization in front (auth.go, operation.go):
-//     every request is SigV4-signed for service s3; per-job credentials are
-//     checked against their grant and may touch only its objects;
+//   - authentication and authorization in front (auth.go, operation.go,
+//     owner.go): every request is SigV4-signed for service s3; per-job
+//     credentials are checked against their grant and may touch only its
+//     objects; accounts may use only their own buckets and those nobody
+//     owns, when the server records owners;
 //   - the request body (body.go): internal/sigv4 verifies payload hashes,
 //     checksums and aws-chunked bodies as they stream, and the request is
 //     rewritten to carry the plain content;

@@ -51,6 +51,7 @@ var statusOf = map[string]int{
 	"AccessDenied":                      http.StatusForbidden,
 	"AuthorizationQueryParametersError": http.StatusBadRequest,
 	codeAuthHeaderMalformed:             http.StatusBadRequest,
+	codeAlreadyOwned:                    http.StatusConflict,
 	"ExpiredToken":                      http.StatusBadRequest,
 	"InvalidAccessKeyId":                http.StatusForbidden,
 	"InvalidRequest":                    http.StatusBadRequest,

@@ -50,6 +50,8 @@ type setupOpts struct {
 	// store, when set, is served instead of a new file store, so that
 	// two endpoints can share one.
 	store artifact.Store
+	// owners, when set, gives buckets owners.
+	owners Owners
 }
 
 func setup(t testing.TB, o setupOpts) *testBundle {
@@ -68,6 +70,9 @@ func setup(t testing.TB, o setupOpts) *testBundle {
 		Jobs:     b.jobs,
 		OnChange: b.events.add,
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if o.owners != nil {
+		b.server.Owners = o.owners
 	}
 	if o.noAccounts {
 		b.server.Accounts = nil

@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -9,13 +10,14 @@ import (
 type opKind int
 
 const (
-	opOther       opKind = iota // bucket operations, listings, multi-delete: accounts only
-	opRead                      // GetObject, HeadObject
-	opPut                       // PutObject
-	opCopy                      // CopyObject
-	opDelete                    // DeleteObject, of a version or not
-	opUpload                    // create, upload part, list parts, complete, abort
-	opUnsupported               // a subresource the wire layer would take for another operation
+	opOther        opKind = iota // bucket operations, listings, multi-delete: accounts only
+	opCreateBucket               // CreateBucket: accounts only
+	opRead                       // GetObject, HeadObject
+	opPut                        // PutObject
+	opCopy                       // CopyObject
+	opDelete                     // DeleteObject, of a version or not
+	opUpload                     // create, upload part, list parts, complete, abort
+	opUnsupported                // a subresource the wire layer would take for another operation
 )
 
 // operation is a classified request.
@@ -36,6 +38,19 @@ var unsupported = []string{
 	"restore", "retention", "select", "tagging", "torrent", "website",
 }
 
+// bucketSubresources are the queries the wire layer routes a bucket's PUT
+// on before taking it for CreateBucket.
+var bucketSubresources = []string{"uploadId", "uploads", "versioning", "versions", "versionId"}
+
+func hasAny(q url.Values, keys []string) bool {
+	for _, k := range keys {
+		if q.Has(k) {
+			return true
+		}
+	}
+	return false
+}
+
 // classify names what r does. The bucket and key are split from the path
 // as the wire layer splits them, so that what is authorized is what is
 // served.
@@ -48,8 +63,11 @@ func classify(r *http.Request) operation {
 	}
 	bucket, key, _ := strings.Cut(strings.Trim(r.URL.Path, "/"), "/")
 	op := operation{loc: Location{Bucket: bucket, Key: key}}
+	if bucket != "" && key == "" && r.Method == http.MethodPut && !hasAny(q, bucketSubresources) {
+		op.kind = opCreateBucket
+	}
 	if bucket == "" || key == "" {
-		return op // opOther
+		return op
 	}
 	switch {
 	case q.Has("uploadId"):

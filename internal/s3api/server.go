@@ -53,9 +53,13 @@ type Event struct {
 type Server struct {
 	Store artifact.Store
 	// Accounts verifies account principals: the configured credentials, or
-	// any well-formed signature in open mode (Credentials nil). Accounts
-	// get full access. When nil, only job credentials are accepted.
+	// any well-formed signature in open mode (Credentials nil). When nil,
+	// only job credentials are accepted.
 	Accounts *sigv4.Verifier
+	// Owners records the owner of each bucket: an account principal may
+	// use only its own buckets and those nobody owns. When nil, every
+	// account may use every bucket.
+	Owners Owners
 	// Jobs resolves per-job credentials; nil when there are none.
 	Jobs JobCredentials
 	// OnChange, when set, is called after each successful put, completed
@@ -90,7 +94,7 @@ func (s *Server) init() {
 	if s.Accounts != nil {
 		s.jobs.Clock, s.jobs.MaxSkew = s.Accounts.Clock, s.Accounts.MaxSkew
 	}
-	b := &backend{store: s.Store, onChange: s.OnChange, log: s.Log}
+	b := &backend{store: s.Store, owners: s.Owners, onChange: s.OnChange, log: s.Log}
 	s.wire = gofakes3.New(b,
 		// Our Verifier checks the date against its own clock, so tests can
 		// move it; the wire layer's check would use the real one.
@@ -124,6 +128,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if err := p.authorize(op); err != nil {
 		rw.fail(err)
 		return
+	}
+	if err := s.authorizeBuckets(r.Context(), p, op, r); err != nil {
+		rw.fail(err)
+		return
+	}
+	if p.grant == nil {
+		st.account, st.region = p.account, p.region
 	}
 	if r.Method == http.MethodHead {
 		st.versionID = r.URL.Query().Get("versionId")

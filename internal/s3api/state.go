@@ -18,6 +18,10 @@ type requestState struct {
 	// grant is the job grant the request's access key resolved to; the
 	// job verifier's credential lookup reads it.
 	grant *Grant
+	// account and region are an account principal's, for the bucket
+	// operations that claim, release and list buckets by owner; account
+	// is "" for a job.
+	account, region string
 	// versionID is the versionId of a HEAD, which the wire layer does not
 	// hand to the backend.
 	versionID string
