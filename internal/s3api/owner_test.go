@@ -96,7 +96,10 @@ func TestOwnersKeepAccountsApart(t *testing.T) {
 			_, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: mine, Key: key, Body: strings.NewReader("B's")})
 			return err
 		},
-		"DeleteObject": func() error { _, err := other.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: mine, Key: key}); return err },
+		"DeleteObject": func() error {
+			_, err := other.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: mine, Key: key})
+			return err
+		},
 		"DeleteObjects": func() error {
 			_, err := other.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: mine,
 				Delete: &s3types.Delete{Objects: []s3types.ObjectIdentifier{{Key: key}}}})
