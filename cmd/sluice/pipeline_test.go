@@ -36,6 +36,13 @@ func testPipeline(name string) *types.PipelineDeclaration {
 	}
 }
 
+// storedIn keeps p's artifacts in bucket: an account cannot use another
+// account's artifact store bucket, so each account's pipelines need their own.
+func storedIn(p *types.PipelineDeclaration, bucket string) *types.PipelineDeclaration {
+	p.ArtifactStore.Location = aws.String(bucket)
+	return p
+}
+
 // S-1.4, S-1.8: versions start at 1, grow by one, and old ones stay readable.
 func TestPipelineLifecycle(t *testing.T) {
 	t.Parallel()
@@ -187,6 +194,10 @@ func TestScopeIsolation(t *testing.T) {
 	must[*codepipeline.CreatePipelineOutput](t)(owner.CreatePipeline(ctx, &codepipeline.CreatePipelineInput{Pipeline: testPipeline("mine")}))
 
 	for name, c := range map[string]*codepipeline.Client{"account": otherAccount, "region": otherRegion} {
+		p := testPipeline("mine")
+		if c == otherAccount {
+			p = storedIn(p, "artifacts-other") // the bucket "artifacts" is the owner's
+		}
 		_, err := c.GetPipeline(ctx, &codepipeline.GetPipelineInput{Name: aws.String("mine")})
 		wantAPIError(t, err, "PipelineNotFoundException")
 		list := must[*codepipeline.ListPipelinesOutput](t)(c.ListPipelines(ctx, &codepipeline.ListPipelinesInput{}))
@@ -194,6 +205,6 @@ func TestScopeIsolation(t *testing.T) {
 			t.Fatalf("%s sees %v", name, list.Pipelines)
 		}
 		// The same name is free in another scope.
-		must[*codepipeline.CreatePipelineOutput](t)(c.CreatePipeline(ctx, &codepipeline.CreatePipelineInput{Pipeline: testPipeline("mine")}))
+		must[*codepipeline.CreatePipelineOutput](t)(c.CreatePipeline(ctx, &codepipeline.CreatePipelineInput{Pipeline: p}))
 	}
 }

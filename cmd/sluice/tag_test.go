@@ -105,7 +105,8 @@ func TestTagErrors(t *testing.T) {
 	c := newClient(m)
 	newTaggedPipeline(t, c, "app")
 	other := newClient(m, clientOpts{accessKey: "210987654321", secret: "x", region: "us-east-1"})
-	newTaggedPipeline(t, other, "theirs", "team=x")
+	must[*codepipeline.CreatePipelineOutput](t)(other.CreatePipeline(ctx, &codepipeline.CreatePipelineInput{
+		Pipeline: storedIn(testPipeline("theirs"), "artifacts-theirs"), Tags: tagsOf("team=x")}))
 	mine := pipelineARN(testAccount, "app")
 	tagResource := func(arn *string, tags []types.Tag) error {
 		_, err := c.TagResource(ctx, &codepipeline.TagResourceInput{ResourceArn: arn, Tags: tags})

@@ -71,13 +71,15 @@ func (e *Engine) launch(ctx context.Context, tx store.Tx, fx *effects, ex *core.
 
 // PipelineCreated starts the first execution of a new pipeline (§2.1),
 // in the transaction that created it. The caller runs the returned func
-// once that transaction committed: it wakes pollers of the queued jobs.
+// once that transaction committed: it creates the artifact store buckets,
+// then wakes pollers of the queued jobs.
 func (e *Engine) PipelineCreated(ctx context.Context, tx store.Tx, p *core.Pipeline) (func(), error) {
 	_, d, err := pipeline(ctx, tx, p.Scope, p.Name, p.Version)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.ensureBuckets(ctx, d); err != nil {
+	buckets, err := e.claimBuckets(ctx, tx, p, d)
+	if err != nil {
 		return nil, err
 	}
 	fx := &effects{}
@@ -85,18 +87,47 @@ func (e *Engine) PipelineCreated(ctx context.Context, tx store.Tx, p *core.Pipel
 	if err := e.launch(ctx, tx, fx, ex); err != nil {
 		return nil, err
 	}
-	return func() { e.fire(fx) }, nil
+	return func() { e.makeBuckets(ctx, buckets); e.fire(fx) }, nil
 }
 
-// ensureBuckets creates the pipeline's artifact store buckets that do not
-// exist yet, before any job can point a worker at them. It runs inside the
-// pipeline's transaction: a bucket left by a write that then fails is empty
-// and harmless. A bucket that cannot be made (a name S3 refuses) does not
-// fail the pipeline: its actions fail, saying the bucket is missing.
-func (e *Engine) ensureBuckets(ctx context.Context, d *wire.PipelineDeclaration) error {
-	if e.Buckets == nil {
-		return nil
+// claimBuckets claims the pipeline's artifact store buckets for its
+// account, in the pipeline's transaction: a claim stands or falls with the
+// pipeline. A bucket another account owns (or the server itself) refuses
+// the pipeline, since its artifacts would be written there. It returns the
+// buckets for makeBuckets.
+func (e *Engine) claimBuckets(ctx context.Context, tx store.Tx, p *core.Pipeline, d *wire.PipelineDeclaration) ([]string, error) {
+	names := artifactBuckets(d)
+	for _, n := range names {
+		err := tx.BucketClaim(ctx, n, p.Scope.Account, e.now())
+		if errors.Is(err, store.ErrConflict) {
+			return nil, core.Errorf(core.InvalidStructure, "Artifact store bucket '%s' belongs to another account", n)
+		} else if err != nil {
+			return nil, err
+		}
 	}
+	return names, nil
+}
+
+// makeBuckets creates the claimed buckets that do not exist yet. It runs
+// once the pipeline's transaction committed, before the workers hear of
+// its jobs: the artifact store may be the S3 endpoint of a server sharing
+// this database, whose CreateBucket records its claim in a transaction of
+// its own that would wait for the pipeline's. A bucket that cannot be made
+// (a name S3 refuses) does not fail the pipeline: its actions fail, saying
+// the bucket is missing.
+func (e *Engine) makeBuckets(ctx context.Context, names []string) {
+	if e.Buckets == nil {
+		return
+	}
+	for _, n := range names {
+		if err := e.Buckets.EnsureBucket(ctx, n); err != nil {
+			e.Log.Warn("artifact store bucket not created", "bucket", n, "err", err)
+		}
+	}
+}
+
+// artifactBuckets names the buckets of a pipeline's artifact stores.
+func artifactBuckets(d *wire.PipelineDeclaration) []string {
 	var names []string
 	if d.ArtifactStore != nil {
 		names = append(names, wire.Value(d.ArtifactStore.Location))
@@ -104,12 +135,7 @@ func (e *Engine) ensureBuckets(ctx context.Context, d *wire.PipelineDeclaration)
 	for _, s := range d.ArtifactStores {
 		names = append(names, wire.Value(s.Location))
 	}
-	for _, n := range names {
-		if err := e.Buckets.EnsureBucket(ctx, n); err != nil {
-			e.Log.Warn("artifact store bucket not created", "bucket", n, "err", err)
-		}
-	}
-	return nil
+	return names
 }
 
 // PipelineUpdated cancels what the update overtakes (E-4.12, E-4.13):
@@ -127,7 +153,8 @@ func (e *Engine) PipelineUpdated(ctx context.Context, tx store.Tx, p *core.Pipel
 	if err != nil {
 		return nil, err
 	}
-	if err := e.ensureBuckets(ctx, d); err != nil {
+	buckets, err := e.claimBuckets(ctx, tx, p, d)
+	if err != nil {
 		return nil, err
 	}
 	active, err := tx.ExecutionActive(ctx, p.Scope, p.Name)
@@ -147,7 +174,7 @@ func (e *Engine) PipelineUpdated(ctx context.Context, tx store.Tx, p *core.Pipel
 	if err := e.reconcile(ctx, tx, fx, p.Scope, p.Name, ""); err != nil {
 		return nil, err
 	}
-	return func() { e.fire(fx) }, nil
+	return func() { e.makeBuckets(ctx, buckets); e.fire(fx) }, nil
 }
 
 // StartPipelineExecution starts the latest version of a pipeline (§2.1).
