@@ -158,6 +158,9 @@ func (d *Detector) revision(ctx context.Context, s source) (string, wire.Trigger
 	switch s.provider {
 	case "S3":
 		bucket, key := s.config["S3Bucket"], s.config["S3ObjectKey"]
+		if ok, err := d.Worker.allows(ctx, s.scope.Account, bucket); err != nil || !ok {
+			return "", "", "", err // changes in another account's bucket start nothing
+		}
 		obj, err := d.Artifacts.Head(ctx, bucket, key, "")
 		if errors.Is(err, artifact.ErrNotFound) || errors.Is(err, artifact.ErrBucketNotFound) {
 			return "", "", "", nil

@@ -33,6 +33,9 @@ func (S3Source) Run(ctx context.Context, w *Work) (*wire.PutJobSuccessResultInpu
 	if err != nil {
 		return nil, err
 	}
+	if err := w.checkBucket(ctx, bucket); err != nil {
+		return nil, err
+	}
 	b, err := w.Store().BucketInfo(ctx, bucket)
 	if errors.Is(err, artifact.ErrBucketNotFound) {
 		return nil, configError("The S3 bucket %s does not exist", bucket)
@@ -84,6 +87,9 @@ func (S3Deploy) Run(ctx context.Context, w *Work) (*wire.PutJobSuccessResultInpu
 	key := w.Config("ObjectKey")
 	if !extract && key == "" {
 		return nil, configError("ObjectKey is required when Extract is false")
+	}
+	if err := w.checkBucket(ctx, bucket); err != nil {
+		return nil, err
 	}
 	if _, err := w.Store().BucketInfo(ctx, bucket); errors.Is(err, artifact.ErrBucketNotFound) {
 		return nil, configError("The S3 bucket %s does not exist", bucket)

@@ -59,7 +59,10 @@ type Worker struct {
 	// OpenServer says the server verifies no signatures, so processes that
 	// call it back may sign with the job's account id as access key.
 	OpenServer bool
-	Log        *slog.Logger
+	// Owners, when set, keeps S3 sources and deploys to the buckets of
+	// their job's account and those nobody owns; nil checks nothing.
+	Owners BucketOwners
+	Log    *slog.Logger
 }
 
 func (w *Worker) config() *Config {
