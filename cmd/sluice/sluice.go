@@ -65,6 +65,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := claimServerBuckets(ctx, st); err != nil {
+		st.Close()
+		return nil, err
+	}
 	// Bind before building the services: the public URL defaults to the
 	// address actually bound (port 0 picks one).
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -94,7 +98,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 	w := &worker.Worker{
 		Jobs: worker.Local{Engine: eng}, Artifacts: arts, Config: settings, Providers: worker.Builtins(),
 		Concurrency: cfg.Workers, WorkDir: filepath.Join(cfg.DataDir, "work"), PublicURL: publicURL,
-		OpenServer: !cfg.hasCredentials(), Log: log,
+		OpenServer: !cfg.hasCredentials(), Owners: bucketOwners{st}, Log: log,
 	}
 	detector := &worker.Detector{Store: st, Engine: eng, Artifacts: arts, Worker: w, Log: log}
 	if err := m.startWorker(runCtx, w, cfg); err != nil {
@@ -103,7 +107,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 	}
 	m.goRun(func() { detector.Run(runCtx) })
 	s3 := &s3api.Server{Store: arts, Accounts: verifier, Jobs: jobGrants{eng}, JobKeyPrefix: engine.JobKeyPrefix,
-		OnChange: func(s3api.Event) { detector.ObjectChanged() }, Log: log}
+		Owners: bucketOwners{st}, OnChange: func(s3api.Event) { detector.ObjectChanged() }, Log: log}
 	h := &api.Handler{Verifier: verifier, Operations: operations(cat, eng), Webhooks: eng,
 		S3: s3.Handler(), Logs: worker.LogHandler(arts), Log: log}
 	m.server = api.Serve(ln, h.New(), log)
