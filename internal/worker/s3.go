@@ -20,7 +20,8 @@ import (
 const revisionSummaryKey = "codepipeline-artifact-revision-summary"
 
 // S3Source fetches the latest version of an object of a versioned bucket
-// as the output artifact; the revision is the object's version id.
+// (or the version or key a source revision override names) as the output
+// artifact; the revision is the object's version id.
 type S3Source struct{}
 
 // Run implements Provider.
@@ -45,10 +46,14 @@ func (S3Source) Run(ctx context.Context, w *Work) (*wire.PutJobSuccessResultInpu
 	if !b.Versioning {
 		return nil, configError("The S3 bucket %s must have versioning enabled to be a source", bucket)
 	}
-	obj, body, err := w.Store().Get(ctx, bucket, key, "", nil)
+	key, version := s3Target(w, key)
+	obj, body, err := w.Store().Get(ctx, bucket, key, version, nil)
 	if errors.Is(err, artifact.ErrNotFound) {
-		return nil, &Failure{Type: wire.FailureTypeRevisionUnavailable,
-			Message: "The object s3://" + bucket + "/" + key + " does not exist"}
+		what := "s3://" + bucket + "/" + key
+		if version != "" {
+			what += " version " + version
+		}
+		return nil, &Failure{Type: wire.FailureTypeRevisionUnavailable, Message: "The object " + what + " does not exist"}
 	} else if err != nil {
 		return nil, err
 	}
