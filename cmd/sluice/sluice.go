@@ -69,6 +69,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 		st.Close()
 		return nil, err
 	}
+	// Remote workers write build logs into it with their jobs' credentials,
+	// which cannot make it. An artifact store that refuses (another
+	// server's, which keeps that bucket for itself) costs only those logs.
+	if err := (bucketMaker{arts}).EnsureBucket(ctx, worker.LogBucket); err != nil {
+		log.Warn("no build log bucket: logs of remote workers will not be kept", "err", err)
+	}
 	// Bind before building the services: the public URL defaults to the
 	// address actually bound (port 0 picks one).
 	ln, err := net.Listen("tcp", cfg.Listen)

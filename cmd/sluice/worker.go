@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/sluice-cd/sluice/internal/artifact"
 	s3store "github.com/sluice-cd/sluice/internal/artifact/s3"
 	"github.com/sluice-cd/sluice/internal/wire"
 	"github.com/sluice-cd/sluice/internal/worker"
@@ -89,6 +90,14 @@ func runWorker(ctx context.Context, cfg workerConfig) error {
 		Jobs:      &worker.Remote{Endpoint: cfg.Endpoint, Region: cfg.Region, Credentials: creds, Targets: targets, Log: log},
 		Artifacts: arts, Config: settings, Providers: providers, Concurrency: cfg.Concurrency, WorkDir: dir,
 		PublicURL: cfg.Endpoint, OpenServer: isOpenDefault(creds), Log: log,
+		JobStore: func(ctx context.Context, j worker.Job) (artifact.Store, error) {
+			c := j.Data.ArtifactCredentials
+			if c == nil {
+				return nil, fmt.Errorf("job %s came without artifact credentials", j.ID)
+			}
+			return s3store.Open(ctx, s3store.Config{Endpoint: cfg.Endpoint, Region: cfg.Region, PathStyle: true,
+				AccessKeyID: wire.Value(c.AccessKeyId), SecretAccessKey: wire.Value(c.SecretAccessKey), SessionToken: wire.Value(c.SessionToken)})
+		},
 	}
 	log.Info("sluice worker polling", "endpoint", cfg.Endpoint, "region", cfg.Region, "types", describeTargets(targets))
 	w.Run(ctx)

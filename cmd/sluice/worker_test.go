@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -41,7 +43,8 @@ func TestRemoteWorkerCustomCommand(t *testing.T) {
 	})
 
 	versionedBucket(t, s, "words")
-	putObject(t, s, "words", "in.zip", zipOf(t, map[string]string{"data.txt": "quiet words"}))
+	putObject(t, s, "words", "in.zip", zipOf(t, map[string]string{"data.txt": "quiet words",
+		"buildspec.yml": "version: 0.2\nphases:\n  build:\n    commands:\n      - echo remote build\n"}))
 	if _, err := s.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("loud")}); err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +58,7 @@ func TestRemoteWorkerCustomCommand(t *testing.T) {
 	id := createPipeline(t, c, builtinPipeline("shout",
 		awsAction("Source", types.ActionCategorySource, "S3", map[string]string{"S3Bucket": "words", "S3ObjectKey": "in.zip"}, nil, []string{"Src"}),
 		shout,
+		awsAction("Build", types.ActionCategoryBuild, "CodeBuild", map[string]string{"ProjectName": "remote"}, []string{"Src"}, nil),
 		awsAction("Deploy", types.ActionCategoryDeploy, "S3", map[string]string{"BucketName": "loud", "Extract": "true"}, []string{"Out"}, nil),
 	))
 	waitExecution(t, c, "shout", id, types.PipelineExecutionStatusSucceeded)
@@ -64,6 +68,18 @@ func TestRemoteWorkerCustomCommand(t *testing.T) {
 	act := actionExecutions(t, c, "shout", id)["Shout"]
 	if act.Output.OutputVariables["PROJECT"] != "megaphone" || aws.ToString(act.Output.ExecutionResult.ExternalExecutionSummary) != "shouted" {
 		t.Fatalf("shout output = %+v %q", act.Output.OutputVariables, aws.ToString(act.Output.ExecutionResult.ExternalExecutionSummary))
+	}
+	// The remote build's log went to the server with the job's own
+	// credentials, and is served at its URL.
+	logURL := aws.ToString(actionExecutions(t, c, "shout", id)["Build"].Output.ExecutionResult.ExternalExecutionUrl)
+	resp, err := http.Get(logURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(logText), "remote build") {
+		t.Fatalf("remote build log at %s: %d %q", logURL, resp.StatusCode, logText)
 	}
 }
 

@@ -214,6 +214,20 @@ type Job struct {
 // Object locates an artifact in the artifact store.
 type Object struct{ Bucket, Key string }
 
+// LogBucket holds the logs of built-in builds (CodeBuild and Commands
+// actions); it belongs to the server, and logs are read at /logs/<build id>.
+const LogBucket = "sluice-logs"
+
+// BuildID is the CodeBuild-style id of the build a job runs: the project
+// and the job's id. A job run again after its worker died keeps its id, so
+// its log is replaced, not duplicated.
+func BuildID(project, jobID string) string { return project + ":" + jobID }
+
+// BuildLog is where the log of a build is kept.
+func BuildLog(buildID string) Object {
+	return Object{Bucket: LogBucket, Key: "builds/" + buildID + ".log"}
+}
+
 // Transition is the state of one stage transition (E-3.1).
 type Transition struct {
 	Scope    Scope

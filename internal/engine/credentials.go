@@ -101,7 +101,27 @@ func (e *Engine) JobGrant(ctx context.Context, accessKeyID string) (g Grant, ok 
 		SessionToken: wire.Value(c.SessionToken), Expires: j.CredentialsExpire,
 		Read: objects(data.InputArtifacts), Write: objects(data.OutputArtifacts),
 	}
+	if project := buildProject(j, &data); project != "" {
+		g.Write = append(g.Write, core.BuildLog(core.BuildID(project, j.ID)))
+	}
 	return g, true, nil
+}
+
+// buildProject names the build a built-in CodeBuild or Commands job runs,
+// whose log its credentials may write; "" for other jobs.
+func buildProject(j *core.Job, data *wire.JobData) string {
+	if j.Type.Owner != string(wire.ActionOwnerAWS) {
+		return ""
+	}
+	switch j.Type.Provider {
+	case "CodeBuild":
+		if c := data.ActionConfiguration; c != nil {
+			return c.Configuration["ProjectName"]
+		}
+	case "Commands":
+		return "commands"
+	}
+	return ""
 }
 
 func objects(artifacts []wire.Artifact) []core.Object {

@@ -12,20 +12,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/sluice-cd/sluice/internal/action/build"
 	"github.com/sluice-cd/sluice/internal/action/gitsource"
 	"github.com/sluice-cd/sluice/internal/artifact"
+	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
 
 // LogBucket holds the logs of builds and Commands actions, served at
 // /logs/<build id> (the actions' externalExecutionUrl).
-const LogBucket = "sluice-logs"
+const LogBucket = core.LogBucket
 
 // LogKey is where the log of a build is kept in LogBucket.
-func LogKey(buildID string) string { return "builds/" + buildID + ".log" }
+func LogKey(buildID string) string { return core.BuildLog(buildID).Key }
 
 // defaultBuildTimeout is CodeBuild's default build timeout.
 const defaultBuildTimeout = 60 * time.Minute
@@ -44,7 +43,7 @@ func (CodeBuild) Run(ctx context.Context, w *Work) (*wire.PutJobSuccessResultInp
 		return nil, configError("Batch builds are not supported by Sluice's local CodeBuild")
 	}
 	p := w.worker.config().Projects[project]
-	b := &buildRun{w: w, id: project + ":" + uuid.NewString(), project: project}
+	b := &buildRun{w: w, id: core.BuildID(project, w.Job.ID), project: project}
 	primary, secondary, err := b.sources(ctx, w.Config("PrimarySource"))
 	if err != nil {
 		return nil, err
@@ -278,15 +277,17 @@ func (b *buildRun) collect(ctx context.Context, spec *build.Spec, sourceDir stri
 	return nil
 }
 
-// keepLog stores the build log where /logs/<build id> serves it from.
+// keepLog stores the build log where /logs/<build id> serves it from:
+// through the store, or for a remote worker with the job's own artifact
+// credentials, which grant that one object.
 func (b *buildRun) keepLog(ctx context.Context, f *os.File) error {
 	if _, err := f.Seek(0, 0); err != nil {
 		return err
 	}
-	st := b.w.Store()
-	if err := st.CreateBucket(ctx, LogBucket); err != nil && !errors.Is(err, artifact.ErrBucketExists) {
+	st, err := b.w.logStore(ctx)
+	if err != nil {
 		return err
 	}
-	_, err := st.Put(ctx, LogBucket, LogKey(b.id), f, artifact.PutOptions{ContentType: "text/plain; charset=utf-8"})
+	_, err = st.Put(ctx, LogBucket, LogKey(b.id), f, artifact.PutOptions{ContentType: "text/plain; charset=utf-8"})
 	return err
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/google/uuid"
-
 	"github.com/sluice-cd/sluice/internal/action/build"
+	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
+
+// commandsProject names the builds of Commands actions.
+const commandsProject = "commands"
 
 // Commands runs the commands of a Compute/Commands action in the build
 // runner: they are the build phase, the declared output variables are
@@ -42,7 +44,7 @@ func (Commands) Run(ctx context.Context, w *Work) (*wire.PutJobSuccessResultInpu
 			spec.Artifacts = &build.Artifacts{Files: files[wire.Value(a.Name)]}
 		}
 	}
-	b := &buildRun{w: w, id: "commands:" + uuid.NewString(), project: "commands"}
+	b := &buildRun{w: w, id: core.BuildID(commandsProject, w.Job.ID), project: commandsProject}
 	primary, secondary, err := b.sources(ctx, "")
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluice-cd/sluice/internal/artifact"
 	"github.com/sluice-cd/sluice/internal/artifact/archive"
+	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/wire"
 )
 
@@ -147,4 +148,18 @@ func s3Of(a wire.Artifact) *wire.S3ArtifactLocation {
 		return nil
 	}
 	return a.Location.S3Location
+}
+
+// logStore is where the job's build log goes: the worker's store, which
+// the embedded worker may write directly (making the log bucket if need
+// be), or a store opened with the job's artifact credentials.
+func (w *Work) logStore(ctx context.Context) (artifact.Store, error) {
+	if w.worker.JobStore != nil {
+		return w.worker.JobStore(ctx, w.Job)
+	}
+	st := w.Store()
+	if err := st.CreateBucket(ctx, core.LogBucket); err != nil && !errors.Is(err, artifact.ErrBucketExists) {
+		return nil, err
+	}
+	return st, nil
 }

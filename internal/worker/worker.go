@@ -56,6 +56,10 @@ type Worker struct {
 	WorkDir string
 	// PublicURL is the server's URL, for links and for Lambda callbacks.
 	PublicURL string
+	// JobStore, when set, opens a store with a job's own artifact
+	// credentials, for what only the job may write (its build log): remote
+	// workers set it, since their own keys do not open the server's log bucket.
+	JobStore func(ctx context.Context, j Job) (artifact.Store, error)
 	// OpenServer says the server verifies no signatures, so processes that
 	// call it back may sign with the job's account id as access key.
 	OpenServer bool
