@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/sluice-cd/sluice/internal/worker"
+	"github.com/sluice-cd/sluice/internal/core"
 )
 
 // otherAccount is a second account of the open-mode test servers.
@@ -185,7 +185,7 @@ func TestArtifactStoreOfAnotherAccount(t *testing.T) {
 	m := MustOpen(t)
 	versionedBucket(t, newS3(m), "a-artifacts")
 	theirs, _ := otherClients(m)
-	for _, bucket := range []string{"a-artifacts", worker.LogBucket} {
+	for _, bucket := range []string{"a-artifacts", core.LogBucket} {
 		p := storedIn(testPipeline("p"), bucket)
 		_, err := theirs.CreatePipeline(ctx, &codepipeline.CreatePipelineInput{Pipeline: p})
 		wantAPIError(t, err, "InvalidStructureException", "'"+bucket+"'")
@@ -223,13 +223,13 @@ func TestBuildLogsOnlyAtLogs(t *testing.T) {
 	}
 
 	buildID := url[strings.LastIndex(url, "/")+1:]
-	_, err = s.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(worker.LogBucket), Key: aws.String(worker.LogKey(buildID))})
+	_, err = s.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(core.LogBucket), Key: aws.String(core.BuildLog(buildID).Key)})
 	wantS3Error(t, err, "AccessDenied", "GetObject of the log")
-	_, err = s.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(worker.LogBucket), Key: aws.String(worker.LogKey(buildID)), Body: strings.NewReader("forged")})
+	_, err = s.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(core.LogBucket), Key: aws.String(core.BuildLog(buildID).Key), Body: strings.NewReader("forged")})
 	wantS3Error(t, err, "AccessDenied", "PutObject of the log")
-	_, err = s.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(worker.LogBucket)})
+	_, err = s.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(core.LogBucket)})
 	wantS3Error(t, err, "BucketAlreadyExists", "CreateBucket of the log bucket")
-	if got := bucketNames(t, s); slices.Contains(got, worker.LogBucket) {
+	if got := bucketNames(t, s); slices.Contains(got, core.LogBucket) {
 		t.Fatalf("ListBuckets shows %v", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sluice-cd/sluice/internal/core"
 	"github.com/sluice-cd/sluice/internal/s3api"
 	"github.com/sluice-cd/sluice/internal/store"
 	"github.com/sluice-cd/sluice/internal/worker"
@@ -50,12 +51,12 @@ func (o bucketOwners) Owned(ctx context.Context, account string) ([]string, erro
 // they are served at /logs only. The migrations record it already; this
 // keeps it so whatever the store went through.
 func claimServerBuckets(ctx context.Context, st store.Store) error {
-	ok, err := bucketOwners{st}.Claim(ctx, worker.LogBucket, store.ServerOwner)
+	ok, err := bucketOwners{st}.Claim(ctx, core.LogBucket, store.ServerOwner)
 	if err != nil {
-		return fmt.Errorf("claim bucket %s: %w", worker.LogBucket, err)
+		return fmt.Errorf("claim bucket %s: %w", core.LogBucket, err)
 	}
 	if !ok {
-		return fmt.Errorf("bucket %s, which keeps build logs, is owned by an account", worker.LogBucket)
+		return fmt.Errorf("bucket %s, which keeps build logs, is owned by an account", core.LogBucket)
 	}
 	return nil
 }

@@ -72,7 +72,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
 	// Remote workers write build logs into it with their jobs' credentials,
 	// which cannot make it. An artifact store that refuses (another
 	// server's, which keeps that bucket for itself) costs only those logs.
-	if err := (bucketMaker{arts}).EnsureBucket(ctx, worker.LogBucket); err != nil {
+	if err := (bucketMaker{arts}).EnsureBucket(ctx, core.LogBucket); err != nil {
 		log.Warn("no build log bucket: logs of remote workers will not be kept", "err", err)
 	}
 	// Bind before building the services: the public URL defaults to the

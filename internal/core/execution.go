@@ -218,6 +218,9 @@ type Object struct{ Bucket, Key string }
 // actions); it belongs to the server, and logs are read at /logs/<build id>.
 const LogBucket = "sluice-logs"
 
+// CommandsProject is the project name of the builds of Commands actions.
+const CommandsProject = "commands"
+
 // BuildID is the CodeBuild-style id of the build a job runs: the project
 // and the job's id. A job run again after its worker died keeps its id, so
 // its log is replaced, not duplicated.

@@ -119,7 +119,7 @@ func buildProject(j *core.Job, data *wire.JobData) string {
 			return c.Configuration["ProjectName"]
 		}
 	case "Commands":
-		return "commands"
+		return core.CommandsProject
 	}
 	return ""
 }

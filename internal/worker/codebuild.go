@@ -19,13 +19,6 @@ import (
 	"github.com/sluice-cd/sluice/internal/wire"
 )
 
-// LogBucket holds the logs of builds and Commands actions, served at
-// /logs/<build id> (the actions' externalExecutionUrl).
-const LogBucket = core.LogBucket
-
-// LogKey is where the log of a build is kept in LogBucket.
-func LogKey(buildID string) string { return core.BuildLog(buildID).Key }
-
 // defaultBuildTimeout is CodeBuild's default build timeout.
 const defaultBuildTimeout = 60 * time.Minute
 
@@ -223,10 +216,7 @@ func (b *buildRun) execute(ctx context.Context, spec *build.Spec, primary string
 // baseEnv are the CODEBUILD_* values CodeBuild gives a build.
 func (b *buildRun) baseEnv() map[string]string {
 	sc, data := b.w.Job.Scope, b.w.Job.Data
-	env := b.w.callbackEnv()
-	delete(env, "PATH")
-	delete(env, "HOME")
-	delete(env, "TMPDIR")
+	env := b.w.callbackVars()
 	env["CODEBUILD_BUILD_ID"] = b.id
 	env["CODEBUILD_BUILD_ARN"] = "arn:aws:codebuild:" + sc.Region + ":" + sc.Account + ":build/" + b.id
 	env["CODEBUILD_BUILD_NUMBER"] = "1"
@@ -288,6 +278,7 @@ func (b *buildRun) keepLog(ctx context.Context, f *os.File) error {
 	if err != nil {
 		return err
 	}
-	_, err = st.Put(ctx, LogBucket, LogKey(b.id), f, artifact.PutOptions{ContentType: "text/plain; charset=utf-8"})
+	log := core.BuildLog(b.id)
+	_, err = st.Put(ctx, log.Bucket, log.Key, f, artifact.PutOptions{ContentType: "text/plain; charset=utf-8"})
 	return err
 }

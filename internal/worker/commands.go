@@ -9,9 +9,6 @@ import (
 	"github.com/sluice-cd/sluice/internal/wire"
 )
 
-// commandsProject names the builds of Commands actions.
-const commandsProject = "commands"
-
 // Commands runs the commands of a Compute/Commands action in the build
 // runner: they are the build phase, the declared output variables are
 // exported, and each output artifact takes the files its declaration lists.
@@ -44,7 +41,7 @@ func (Commands) Run(ctx context.Context, w *Work) (*wire.PutJobSuccessResultInpu
 			spec.Artifacts = &build.Artifacts{Files: files[wire.Value(a.Name)]}
 		}
 	}
-	b := &buildRun{w: w, id: core.BuildID(commandsProject, w.Job.ID), project: commandsProject}
+	b := &buildRun{w: w, id: core.BuildID(core.CommandsProject, w.Job.ID), project: core.CommandsProject}
 	primary, secondary, err := b.sources(ctx, "")
 	if err != nil {
 		return nil, err

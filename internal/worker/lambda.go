@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"time"
 
@@ -70,6 +71,14 @@ func (w *Work) invokeCommand(ctx context.Context, fn Function, event []byte, tim
 // configured credentials, a key that resolves to the job's account.
 func (w *Work) callbackEnv() map[string]string {
 	env := scrubbedEnv(w.Dir)
+	maps.Copy(env, w.callbackVars())
+	return env
+}
+
+// callbackVars are callbackEnv's own variables, for runners (builds) that
+// make the rest of the environment themselves.
+func (w *Work) callbackVars() map[string]string {
+	env := map[string]string{}
 	env["AWS_ENDPOINT_URL"] = w.worker.PublicURL
 	env["AWS_REGION"], env["AWS_DEFAULT_REGION"] = w.Job.Scope.Region, w.Job.Scope.Region
 	if w.worker.OpenServer {

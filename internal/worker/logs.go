@@ -7,6 +7,7 @@ import (
 	"regexp"
 
 	"github.com/sluice-cd/sluice/internal/artifact"
+	"github.com/sluice-cd/sluice/internal/core"
 )
 
 // buildIDPattern is what a build id of this server looks like.
@@ -21,7 +22,8 @@ func LogHandler(st artifact.Store) http.Handler {
 			http.Error(w, "no such build", http.StatusNotFound)
 			return
 		}
-		_, body, err := st.Get(r.Context(), LogBucket, LogKey(id), "", nil)
+		log := core.BuildLog(id)
+		_, body, err := st.Get(r.Context(), log.Bucket, log.Key, "", nil)
 		if errors.Is(err, artifact.ErrNotFound) || errors.Is(err, artifact.ErrBucketNotFound) {
 			http.Error(w, "no log for build "+id+" (yet)", http.StatusNotFound)
 			return
